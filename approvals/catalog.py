@@ -1,0 +1,217 @@
+"""The ownership catalog: people, teams and assets, validated as a whole."""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from approvals.errors import UnknownAsset
+from approvals.model import Asset, Person, Team, Tier
+
+
+class CatalogError(Exception):
+    """An invalid catalog: one message per problem, each naming its place."""
+
+    def __init__(self, problems: list[str]) -> None:
+        super().__init__("invalid catalog:\n" + "\n".join(f"  - {p}" for p in problems))
+        self.problems = problems
+
+
+@dataclass(frozen=True)
+class Catalog:
+    people: Mapping[str, Person]
+    teams: Mapping[str, Team]
+    assets: Mapping[str, Asset]
+
+    def __post_init__(self) -> None:
+        index: dict[str, Asset] = {}
+        for asset in self.assets.values():
+            for key in (asset.name, *asset.aliases):
+                index[key.lower()] = asset
+        by_aad = {p.aad_object_id.lower(): p for p in self.people.values()}
+        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_by_aad", by_aad)
+
+    def find_asset(self, name: str) -> Asset:
+        """An asset by name or alias, tolerating case and small typos; else UnknownAsset."""
+        key = name.strip().strip("`'\"").lower()
+        index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
+        if key in index:
+            return index[key]
+        close = difflib.get_close_matches(key, list(index), n=3, cutoff=0.8)
+        if len(close) >= 1 and len({index[c].name for c in close}) == 1:
+            return index[close[0]]
+        raise UnknownAsset(name.strip(), self.suggest(key))
+
+    def suggest(self, name: str, n: int = 3) -> list[str]:
+        """The asset names closest to `name`, for a helpful answer."""
+        index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
+        close = difflib.get_close_matches(name.lower(), list(index), n=n * 2, cutoff=0.4)
+        names: list[str] = []
+        for c in close:
+            if index[c].name not in names:
+                names.append(index[c].name)
+        if not names:
+            names = [a.name for a in self.assets.values() if name.lower() in a.name.lower()]
+        return names[:n]
+
+    def person(self, person_id: str) -> Person | None:
+        return self.people.get(person_id)
+
+    def person_by_aad(self, aad_object_id: str) -> Person | None:
+        by_aad: dict[str, Person] = self._by_aad  # type: ignore[attr-defined]
+        return by_aad.get(aad_object_id.lower())
+
+    def find_person(self, text: str) -> Person | None:
+        """A person by handle, email, name or first name."""
+        t = text.strip().lstrip("@").lower()
+        for p in self.people.values():
+            if t in (p.id.lower(), p.email.lower(), p.name.lower(), p.name.split()[0].lower()):
+                return p
+        return None
+
+    def members_of(self, owner: str) -> tuple[str, ...]:
+        """The people an owner handle stands for: the person, or every member of the team."""
+        if owner in self.teams:
+            return self.teams[owner].members
+        return (owner,)
+
+    def display(self, owner: str) -> str:
+        if owner in self.teams:
+            return self.teams[owner].name
+        p = self.people.get(owner)
+        return p.name if p else owner
+
+    def assets_owned_by(self, person_id: str) -> list[Asset]:
+        return [
+            a for a in self.assets.values()
+            if person_id in self.members_of(a.owner) or a.backup == person_id
+        ]
+
+
+def _as_list(value: Any) -> list[Any]:
+    if value is None:
+        return []
+    if isinstance(value, list):
+        return value
+    return [value]
+
+
+def build_catalog(data: Mapping[str, Any]) -> Catalog:
+    """Validate parsed catalog data as a whole; raise CatalogError listing every problem."""
+    problems: list[str] = []
+    if not isinstance(data, Mapping):
+        raise CatalogError(["catalog: the top level must be a mapping with people, teams, assets"])
+    people = _people(data.get("people"), problems)
+    teams = _teams(data.get("teams"), people, problems)
+    assets = _assets(data.get("assets"), people, teams, problems)
+    if problems:
+        raise CatalogError(problems)
+    return Catalog(people=people, teams=teams, assets=assets)
+
+
+def _people(raw: Any, problems: list[str]) -> dict[str, Person]:
+    people: dict[str, Person] = {}
+    for i, p in enumerate(_as_list(raw)):
+        where = f"people[{i}]"
+        if not isinstance(p, Mapping):
+            problems.append(f"{where}: must be a mapping")
+            continue
+        missing = [k for k in ("id", "name", "email", "aad_object_id") if not p.get(k)]
+        if missing:
+            problems.append(f"{where} ({p.get('id', '?')}): missing {', '.join(missing)}")
+            continue
+        pid = str(p["id"])
+        if pid in people:
+            problems.append(f"{where}: duplicate person id {pid!r}")
+            continue
+        people[pid] = Person(
+            id=pid, name=str(p["name"]), email=str(p["email"]),
+            aad_object_id=str(p["aad_object_id"]),
+            manager=str(p["manager"]) if p.get("manager") else None,
+        )
+    for pid, person in people.items():
+        if person.manager and person.manager not in people:
+            problems.append(f"people.{pid}.manager: unknown person {person.manager!r}")
+    _duplicates([(p.aad_object_id.lower(), f"people.{p.id}") for p in people.values()],
+                "aad_object_id", problems)
+    return people
+
+
+def _teams(raw: Any, people: Mapping[str, Person], problems: list[str]) -> dict[str, Team]:
+    teams: dict[str, Team] = {}
+    for i, t in enumerate(_as_list(raw)):
+        where = f"teams[{i}]"
+        if not isinstance(t, Mapping) or not t.get("id"):
+            problems.append(f"{where}: must be a mapping with an id")
+            continue
+        tid = str(t["id"])
+        if tid in teams or tid in people:
+            problems.append(f"{where}: duplicate id {tid!r} (ids of people and teams are shared)")
+            continue
+        members = tuple(str(m) for m in _as_list(t.get("members")))
+        if not members:
+            problems.append(f"teams.{tid}: has no members")
+        for m in members:
+            if m not in people:
+                problems.append(f"teams.{tid}.members: unknown person {m!r}")
+        teams[tid] = Team(id=tid, name=str(t.get("name") or tid), members=members)
+    return teams
+
+
+def _assets(
+    raw: Any, people: Mapping[str, Person], teams: Mapping[str, Team], problems: list[str]
+) -> dict[str, Asset]:
+    assets: dict[str, Asset] = {}
+    seen: dict[str, str] = {}
+    for i, a in enumerate(_as_list(raw)):
+        if not isinstance(a, Mapping) or not a.get("name"):
+            problems.append(f"assets[{i}]: must be a mapping with a name")
+            continue
+        name = str(a["name"])
+        where = f"assets.{name}"
+        owner = a.get("owner")
+        if not owner:
+            problems.append(f"{where}: missing owner")
+        elif str(owner) not in people and str(owner) not in teams:
+            problems.append(f"{where}.owner: unknown person or team {owner!r}")
+        backup = a.get("backup")
+        if backup and str(backup) not in people:
+            problems.append(f"{where}.backup: unknown person {backup!r}")
+        team = a.get("team")
+        if team and str(team) not in teams:
+            problems.append(f"{where}.team: unknown team {team!r}")
+        tier_raw = str(a.get("tier", "medium")).lower()
+        if tier_raw not in {t.value for t in Tier}:
+            problems.append(f"{where}.tier: {tier_raw!r} is not one of low, medium, high, critical")
+            tier_raw = "medium"
+        aliases = tuple(str(x) for x in _as_list(a.get("aliases")))
+        for key in (name, *aliases):
+            if key.lower() in seen:
+                other = seen[key.lower()]
+                problems.append(f"{where}: name or alias {key!r} already used by {other}")
+            else:
+                seen[key.lower()] = where
+        if not owner:
+            continue
+        assets[name] = Asset(
+            name=name, kind=str(a.get("kind") or "asset"), owner=str(owner),
+            tier=Tier(tier_raw), aliases=aliases,
+            backup=str(backup) if backup else None, team=str(team) if team else None,
+            tags=tuple(str(x) for x in _as_list(a.get("tags"))),
+        )
+    return assets
+
+
+def _duplicates(keys: Iterable[tuple[str, str]], what: str, problems: list[str]) -> None:
+    seen: dict[str, str] = {}
+    for key, where in keys:
+        if key in seen:
+            problems.append(f"{where}: duplicate {what} (also {seen[key]})")
+        seen[key] = where
+
+
+def names(assets: Sequence[Asset]) -> list[str]:
+    return [a.name for a in assets]

@@ -1,0 +1,195 @@
+"""Value types of the domain. Standard library only."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime
+
+
+class Tier(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+    CRITICAL = "critical"
+
+
+class RequestKind(enum.StrEnum):
+    EXCEPTION = "exception"
+    ROLLBACK = "rollback"
+
+    @property
+    def prefix(self) -> str:
+        return "EXC" if self is RequestKind.EXCEPTION else "RBK"
+
+
+class State(enum.StrEnum):
+    PENDING = "pending"
+    INFO_REQUESTED = "info_requested"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+    WITHDRAWN = "withdrawn"
+    EXPIRED = "expired"
+    ACTIVE = "active"
+    LAPSED = "lapsed"
+    REVOKED = "revoked"
+    APPROVED_PENDING_REVIEW = "approved_pending_review"
+
+    @property
+    def is_open(self) -> bool:
+        """Open requests still wait for someone to act."""
+        return self in (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING_REVIEW)
+
+    @property
+    def label(self) -> str:
+        return self.value.replace("_", " ")
+
+
+class Outcome(enum.StrEnum):
+    APPROVE = "approve"
+    REJECT = "reject"
+    NEED_INFO = "need_info"
+
+    @property
+    def past_tense(self) -> str:
+        return {"approve": "approved", "reject": "rejected", "need_info": "asked for info"}[
+            self.value
+        ]
+
+
+class Risk(enum.StrEnum):
+    LOW = "low"
+    MEDIUM = "medium"
+    HIGH = "high"
+
+
+@dataclass(frozen=True)
+class Person:
+    id: str
+    name: str
+    email: str
+    aad_object_id: str
+    manager: str | None = None
+
+
+@dataclass(frozen=True)
+class Team:
+    id: str
+    name: str
+    members: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Asset:
+    name: str
+    kind: str
+    owner: str
+    tier: Tier
+    aliases: tuple[str, ...] = ()
+    backup: str | None = None
+    team: str | None = None
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who acts, as the authenticated activity says (never as card data says)."""
+
+    aad_object_id: str
+    name: str
+    person_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Source:
+    """Where an action came from, for the audit trail."""
+
+    channel: str = "msteams"
+    conversation_id: str | None = None
+    activity_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Decision:
+    outcome: Outcome
+    decider_id: str
+    decider_name: str
+    decided_at: datetime
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class Note:
+    """A question from a decider or an answer from the requester."""
+
+    author_id: str
+    author_name: str
+    text: str
+    at: datetime
+    kind: str  # "question" | "answer"
+
+
+@dataclass(frozen=True)
+class RequestDraft:
+    """What a requester filled in; validated by `policies.validate_draft`."""
+
+    kind: RequestKind
+    asset_name: str
+    title: str
+    justification: str
+    risk: Risk | None = None
+    controls: str = ""
+    expires_on: date | None = None
+    change_ref: str = ""
+    rollback_of: str = ""
+    emergency: bool = False
+
+
+@dataclass(frozen=True)
+class Request:
+    id: str
+    kind: RequestKind
+    asset_name: str
+    title: str
+    justification: str
+    requester_id: str
+    requester_name: str
+    deciders: tuple[str, ...]
+    created_at: datetime
+    updated_at: datetime
+    state: State = State.PENDING
+    version: int = 1
+    risk: Risk | None = None
+    controls: str = ""
+    expires_on: date | None = None
+    change_ref: str = ""
+    rollback_of: str = ""
+    emergency: bool = False
+    decisions: tuple[Decision, ...] = field(default_factory=tuple)
+    notes: tuple[Note, ...] = field(default_factory=tuple)
+
+    @property
+    def routed_to(self) -> str:
+        return self.deciders[0]
+
+    @property
+    def final_decision(self) -> Decision | None:
+        for d in reversed(self.decisions):
+            if d.outcome is not Outcome.NEED_INFO:
+                return d
+        return None
+
+    def evolve(self, **changes: object) -> Request:
+        return replace(self, **changes)  # type: ignore[arg-type]
+
+
+@dataclass(frozen=True)
+class AuditEvent:
+    action: str
+    outcome: str
+    actor_id: str
+    actor_name: str
+    at: datetime
+    request_id: str | None = None
+    source: Source = field(default_factory=Source)
+    detail: dict[str, str] = field(default_factory=dict)

@@ -1,0 +1,1 @@
+"""Ownership catalog files: reading YAML into the validated domain catalog."""
