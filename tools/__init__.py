@@ -1,0 +1,1 @@
+"""Developer tools: the official Adaptive Cards checker and the card screenshot renderer."""
