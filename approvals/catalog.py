@@ -10,6 +10,8 @@ from typing import Any
 from approvals.errors import UnknownAsset
 from approvals.model import Asset, Person, Team, Tier
 
+MAX_TYPO_LENGTH_CHANGE = 2
+
 
 class CatalogError(Exception):
     """An invalid catalog: one message per problem, each naming its place."""
@@ -40,7 +42,12 @@ class Catalog:
         index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
         if key in index:
             return index[key]
-        close = difflib.get_close_matches(key, list(index), n=3, cutoff=0.8)
+        # A typo changes a few letters; a longer or shorter name is another asset, so
+        # "payments-web" must not silently become the asset aliased "payments".
+        close = [
+            c for c in difflib.get_close_matches(key, list(index), n=3, cutoff=0.8)
+            if abs(len(c) - len(key)) <= MAX_TYPO_LENGTH_CHANGE
+        ]
         if len(close) >= 1 and len({index[c].name for c in close}) == 1:
             return index[close[0]]
         raise UnknownAsset(name.strip(), self.suggest(key))

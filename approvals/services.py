@@ -8,6 +8,7 @@ from datetime import datetime
 from approvals.catalog import Catalog
 from approvals.errors import (
     AlreadyDecided,
+    ConcurrentUpdate,
     NotADecider,
     NotAllowed,
     SelfDecision,
@@ -78,6 +79,8 @@ async def record_decision(
     """Only a designated decider, never the requester, decides an open request, exactly once."""
     now = clock.now()
     person_id = person_id_of(catalog, actor) or f"aad:{actor.aad_object_id}"
+    if outcome is Outcome.NEED_INFO and not comment.strip():
+        raise NotAllowed("write your question in the comment box, then click Ask for info")
     async with uow:
         request = await _load(uow, request_id)
         refusal = _refusal(catalog, request, person_id, outcome)
@@ -93,18 +96,22 @@ async def record_decision(
             decisions=(*request.decisions, decision),
         )
         if not await uow.requests.compare_and_set(updated, request.version):
-            current = await _load(uow, request_id)
-            error = AlreadyDecided(request_id, current.state, current.final_decision)
+            # Someone else changed it first: say what they did, and never overwrite it.
+            current = await _load(uow, request.id)
+            error = _refusal(catalog, current, person_id, outcome) or ConcurrentUpdate(
+                f"{current.id} changed while you decided: it is now {current.state.label}, "
+                "look at it again"
+            )
             await _audit_refusal(uow, current, actor, person_id, outcome, error, now, source)
             raise error
-        await uow.requests.add_decision(request_id, decision)
+        await uow.requests.add_decision(request.id, decision)
         if outcome is Outcome.NEED_INFO and comment.strip():
             note = Note(person_id, actor.name, comment.strip(), now, "question")
-            await uow.requests.add_note(request_id, note)
+            await uow.requests.add_note(request.id, note)
             updated = updated.evolve(notes=(*request.notes, note))
         await uow.audit.append(AuditEvent(
             action=f"decision.{outcome.value}", outcome="ok", actor_id=person_id,
-            actor_name=actor.name, at=now, request_id=request_id, source=source,
+            actor_name=actor.name, at=now, request_id=request.id, source=source,
             detail={"from": request.state.value, "to": new_state.value,
                     "version": str(updated.version)},
         ))
@@ -124,21 +131,21 @@ async def answer_info(
     async with uow:
         request = await _load(uow, request_id)
         if person_id != request.requester_id:
-            raise NotAllowed(f"only {request.requester_name} can answer questions on {request_id}")
+            raise NotAllowed(f"only {request.requester_name} can answer questions on {request.id}")
         new_state = next_state(request.state, Action.ANSWER_INFO)
         if new_state is None:
-            raise NotAllowed(f"{request_id} is {request.state.label}: no question is waiting")
+            raise NotAllowed(f"{request.id} is {request.state.label}: no question is waiting")
         note = Note(person_id, actor.name, answer.strip(), now, "answer")
         updated = request.evolve(
             state=new_state, version=request.version + 1, updated_at=now,
             notes=(*request.notes, note),
         )
         if not await uow.requests.compare_and_set(updated, request.version):
-            raise NotAllowed(f"{request_id} changed while you answered: ask for its status")
-        await uow.requests.add_note(request_id, note)
+            raise ConcurrentUpdate(f"{request.id} changed while you answered: ask for its status")
+        await uow.requests.add_note(request.id, note)
         await uow.audit.append(AuditEvent(
             action="request.info_answered", outcome="ok", actor_id=person_id,
-            actor_name=actor.name, at=now, request_id=request_id, source=source,
+            actor_name=actor.name, at=now, request_id=request.id, source=source,
             detail={"from": request.state.value, "to": new_state.value},
         ))
         await uow.commit()
@@ -146,9 +153,10 @@ async def answer_info(
 
 
 async def _load(uow: UnitOfWork, request_id: str) -> Request:
-    request = await uow.requests.get(request_id.upper())
+    key = request_id.strip().upper()
+    request = await uow.requests.get(key)
     if request is None:
-        raise UnknownRequest(request_id.upper())
+        raise UnknownRequest(key)
     return request
 
 
@@ -161,6 +169,10 @@ def _refusal(
     if person_id not in request.deciders:
         return NotADecider(request.id, who_can)
     if next_state(request.state, OUTCOME_ACTION[outcome]) is None:
+        if request.state is State.INFO_REQUESTED:
+            return NotAllowed(
+                f"{request.id} already waits for {request.requester_name}'s answer"
+            )
         return AlreadyDecided(request.id, request.state, request.final_decision)
     return None
 
@@ -169,7 +181,6 @@ async def _audit_refusal(
     uow: UnitOfWork, request: Request, actor: Actor, person_id: str, outcome: Outcome,
     error: Exception, now: datetime, source: Source,
 ) -> None:
-
     await uow.audit.append(AuditEvent(
         action=f"decision.{outcome.value}", outcome="refused", actor_id=person_id,
         actor_name=actor.name, at=now, request_id=request.id, source=source,

@@ -18,9 +18,13 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
         data = yaml.safe_load(file.read_text(encoding="utf-8"))
     except OSError as exc:
         raise CatalogError([f"{file}: cannot be read ({exc.strerror})"]) from exc
+    except UnicodeDecodeError as exc:
+        raise CatalogError([f"{file}: not UTF-8 text ({exc.reason})"]) from exc
     except yaml.YAMLError as exc:
         raise CatalogError([f"{file}: not valid YAML ({exc})"]) from exc
+    if data is None:  # an empty or truncated file must not replace a good catalog on reload
+        raise CatalogError([f"{file}: is empty; it must list people, teams and assets"])
     try:
-        return build_catalog(data or {})
+        return build_catalog(data)
     except CatalogError as exc:
         raise CatalogError([f"{file}: {p}" for p in exc.problems]) from exc

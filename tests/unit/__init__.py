@@ -1,0 +1,1 @@
+"""Unit tests of the domain: no I/O, hand-written fakes, assertions on state."""

@@ -1,0 +1,298 @@
+"""In-memory fakes of approvals.ports, and a small catalog, for tests of the use cases.
+
+The fakes behave like a database, not like mocks: a `FakeDatabase` holds what was committed; a
+unit of work keeps its uncommitted writes apart and applies them on `commit()`, or drops them on
+exit. Reads inside a transaction see the committed rows plus the transaction's own writes (read
+committed), so a test can let another transaction commit in the middle of a use case.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+from types import TracebackType
+from typing import TYPE_CHECKING, Any
+
+from approvals.catalog import Catalog, build_catalog
+from approvals.model import (
+    Actor,
+    AuditEvent,
+    Decision,
+    Note,
+    Request,
+    RequestKind,
+    Source,
+    State,
+)
+from approvals.ports import AuditLog, Clock, RequestRepository, UnitOfWork
+
+T0 = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
+
+
+class FakeClock:
+    """A clock that stands still until a test moves it."""
+
+    def __init__(self, now: datetime = T0) -> None:
+        self.set(now)
+
+    def now(self) -> datetime:
+        return self._now
+
+    def set(self, now: datetime) -> None:
+        if now.tzinfo is None:
+            raise ValueError("FakeClock wants an aware datetime, as the server's clock gives")
+        self._now = now
+
+    def advance(self, delta: timedelta | None = None, **units: float) -> datetime:
+        self._now += (delta or timedelta()) + timedelta(**units)
+        return self._now
+
+
+@dataclass
+class FakeDatabase:
+    """Committed state, laid out as the SQL tables are: decisions and notes apart from requests."""
+
+    rows: dict[str, Request] = field(default_factory=dict)
+    decisions: dict[str, list[Decision]] = field(default_factory=dict)
+    notes: dict[str, list[Note]] = field(default_factory=dict)
+    audit: list[AuditEvent] = field(default_factory=list)
+    last_number: dict[RequestKind, int] = field(default_factory=dict)
+
+    def copy(self) -> FakeDatabase:
+        return FakeDatabase(
+            rows=dict(self.rows),
+            decisions={k: list(v) for k, v in self.decisions.items()},
+            notes={k: list(v) for k, v in self.notes.items()},
+            audit=list(self.audit),
+            last_number=dict(self.last_number),
+        )
+
+    def request(self, request_id: str) -> Request | None:
+        """A request as it was committed, with its decisions and notes."""
+        row = self.rows.get(request_id)
+        if row is None:
+            return None
+        return row.evolve(decisions=tuple(self.decisions[request_id]),
+                          notes=tuple(self.notes[request_id]))
+
+    def requests(self) -> list[Request]:
+        return [r for r in (self.request(i) for i in self.rows) if r is not None]
+
+    def audit_for(self, request_id: str) -> list[AuditEvent]:
+        return [e for e in self.audit if e.request_id == request_id]
+
+    # Writes, applied to a transaction's view at once and to the committed state on commit.
+
+    def bump(self, kind: RequestKind) -> None:
+        self.last_number[kind] = self.last_number.get(kind, 0) + 1
+
+    def insert(self, request: Request) -> None:
+        if request.id in self.rows:
+            raise KeyError(f"duplicate request id {request.id}")
+        self.rows[request.id] = request.evolve(decisions=(), notes=())
+        self.decisions[request.id] = list(request.decisions)
+        self.notes[request.id] = list(request.notes)
+
+    def update(self, request: Request) -> None:
+        self.rows[request.id] = request.evolve(decisions=(), notes=())
+
+    def append_decision(self, request_id: str, decision: Decision) -> None:
+        self.decisions[request_id].append(decision)
+
+    def append_note(self, request_id: str, note: Note) -> None:
+        self.notes[request_id].append(note)
+
+    def append_audit(self, event: AuditEvent) -> None:
+        self.audit.append(event)
+
+
+Write = Callable[[FakeDatabase], None]
+
+
+class FakeTransaction:
+    """One unit of work's uncommitted writes over a shared FakeDatabase."""
+
+    def __init__(self, db: FakeDatabase) -> None:
+        self.db = db
+        self.pending: list[Write] = []
+        self.active = False
+
+    def view(self) -> FakeDatabase:
+        """The committed state with this transaction's own writes applied (the working copy)."""
+        self._require_active()
+        working = self.db.copy()
+        for write in self.pending:
+            write(working)
+        return working
+
+    def write(self, op: Write) -> FakeDatabase:
+        working = self.view()
+        op(working)  # refuse a bad write now, as a database would (duplicate key, missing row)
+        self.pending.append(op)
+        return working
+
+    def commit(self) -> None:
+        self._require_active()
+        for write in self.pending:
+            write(self.db)
+        self.pending = []
+
+    def _require_active(self) -> None:
+        if not self.active:
+            raise AssertionError("repository used outside `async with uow`")
+
+
+class FakeRequestRepository:
+    def __init__(self, tx: FakeTransaction) -> None:
+        self._tx = tx
+
+    async def next_id(self, kind: RequestKind) -> str:
+        working = self._tx.write(lambda db: db.bump(kind))
+        return f"{kind.prefix}-{working.last_number[kind]}"
+
+    async def add(self, request: Request) -> None:
+        self._tx.write(lambda db: db.insert(request))
+
+    async def get(self, request_id: str) -> Request | None:
+        return self._tx.view().request(request_id)
+
+    async def compare_and_set(self, request: Request, expected_version: int) -> bool:
+        current = self._tx.view().rows.get(request.id)
+        if current is None or current.version != expected_version:
+            return False
+        assert request.version == expected_version + 1, "a change must bump the version by one"
+        self._tx.write(lambda db: db.update(request))
+        return True
+
+    async def add_decision(self, request_id: str, decision: Decision) -> None:
+        self._tx.write(lambda db: db.append_decision(request_id, decision))
+
+    async def add_note(self, request_id: str, note: Note) -> None:
+        self._tx.write(lambda db: db.append_note(request_id, note))
+
+    async def list_open_for_asset(self, asset_name: str) -> list[Request]:
+        return [r for r in self._tx.view().requests()
+                if r.asset_name == asset_name and r.state.is_open]
+
+    async def list_by_requester(self, person_id: str, open_only: bool) -> list[Request]:
+        return [r for r in self._tx.view().requests()
+                if r.requester_id == person_id and (r.state.is_open or not open_only)]
+
+    async def list_open_for_decider(self, person_id: str) -> list[Request]:
+        return [r for r in self._tx.view().requests()
+                if person_id in r.deciders and r.state.is_open]
+
+    async def list_in_states(self, states: tuple[State, ...]) -> list[Request]:
+        return [r for r in self._tx.view().requests() if r.state in states]
+
+
+class FakeAuditLog:
+    def __init__(self, tx: FakeTransaction) -> None:
+        self._tx = tx
+
+    async def append(self, event: AuditEvent) -> None:
+        self._tx.write(lambda db: db.append_audit(event))
+
+    async def for_request(self, request_id: str) -> list[AuditEvent]:
+        return self._tx.view().audit_for(request_id)
+
+
+class FakeUnitOfWork:
+    """Rolls back on exit unless `commit()` was called; `commits` counts the commits."""
+
+    def __init__(self, db: FakeDatabase | None = None) -> None:
+        self.db = db if db is not None else FakeDatabase()
+        self._tx = FakeTransaction(self.db)
+        self.requests: RequestRepository = FakeRequestRepository(self._tx)
+        self.audit: AuditLog = FakeAuditLog(self._tx)
+        self.commits = 0
+        self.rollbacks = 0
+
+    @property
+    def committed(self) -> bool:
+        return self.commits > 0
+
+    async def __aenter__(self) -> FakeUnitOfWork:
+        if self._tx.active:
+            raise AssertionError("unit of work entered twice")
+        self._tx.active = True
+        self._tx.pending = []
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        if self._tx.pending:
+            self.rollbacks += 1
+        self._tx.pending = []
+        self._tx.active = False
+
+    async def commit(self) -> None:
+        self._tx.commit()
+        self.commits += 1
+
+
+if TYPE_CHECKING:  # mypy checks that the fakes satisfy the ports
+    _clock: Clock = FakeClock()
+    _uow: UnitOfWork = FakeUnitOfWork()
+    _requests: RequestRepository = FakeRequestRepository(FakeTransaction(FakeDatabase()))
+    _audit: AuditLog = FakeAuditLog(FakeTransaction(FakeDatabase()))
+
+
+# The small catalog: megan owns payments-api (adele backs her up), the payments team owns the
+# ledger, kv-payments is critical, alex alone owns the sandbox, and outsider owns nothing.
+
+AAD = {
+    "megan": "00000000-0000-0000-0000-0000000000021",
+    "adele": "00000000-0000-0000-0000-0000000000022",
+    "alex": "00000000-0000-0000-0000-0000000000020",
+    "outsider": "00000000-0000-0000-0000-0000000000099",
+}
+NAMES = {
+    "megan": "Megan Bowen", "adele": "Adele Vance", "alex": "Alex Wilber",
+    "outsider": "Oscar Outsider",
+}
+
+
+def catalog_data() -> dict[str, Any]:
+    """The small catalog as parsed YAML, for tests that break it on purpose."""
+    return {
+        "people": [
+            {"id": pid, "name": NAMES[pid], "email": f"{pid}@example.com",
+             "aad_object_id": AAD[pid]}
+            for pid in ("megan", "adele", "alex", "outsider")
+        ],
+        "teams": [{"id": "payments-team", "name": "Payments Platform",
+                   "members": ["megan", "adele"]}],
+        "assets": [
+            {"name": "payments-api", "aliases": ["payments", "pay-api"],
+             "kind": "azure-app-service", "owner": "megan", "backup": "adele",
+             "team": "payments-team", "tier": "high"},
+            {"name": "ledger-db", "aliases": ["ledger"], "kind": "azure-sql-database",
+             "owner": "payments-team", "team": "payments-team", "tier": "medium"},
+            {"name": "kv-payments", "aliases": ["payments-keyvault"], "kind": "azure-key-vault",
+             "owner": "megan", "backup": "adele", "tier": "critical"},
+            {"name": "sandbox", "kind": "azure-subscription", "owner": "alex", "tier": "low"},
+        ],
+    }
+
+
+def small_catalog() -> Catalog:
+    return build_catalog(catalog_data())
+
+
+def actor(person_id: str) -> Actor:
+    """Someone acting in Teams, known by the Entra object id their activity carries."""
+    return Actor(aad_object_id=AAD[person_id], name=NAMES[person_id])
+
+
+def stranger() -> Actor:
+    """An authenticated user the catalog does not know."""
+    return Actor(aad_object_id="11111111-2222-3333-4444-555555555555", name="Sam Stranger")
+
+
+SOURCE = Source(conversation_id="conv-1", activity_id="act-1")
