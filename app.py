@@ -1,0 +1,91 @@
+"""Composition root: settings -> engine -> services -> bot -> aiohttp app."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import AsyncIterator
+from dataclasses import dataclass
+
+from aiohttp import web
+from botbuilder.core import ConversationState
+from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+
+from approvals.ports import Clock, SystemClock
+from bot.endpoint import messages_handler
+from bot.handler import BotDeps, SignoffBot
+from bot.messenger import Messenger
+from bot.turn_errors import on_turn_error
+from catalog.loader import load_catalog
+from dialogs.sql_storage import SqlStorage
+from settings import Settings
+from storage.dialog_state import DialogStateStore
+from storage.engine import create_engine, ping
+from storage.migrate import migrate
+from storage.uow import uow_factory
+
+log = logging.getLogger("signoff")
+DEPS = web.AppKey("deps", BotDeps)
+
+
+@dataclass
+class AdapterConfig:
+    """The attribute names ConfigurationBotFrameworkAuthentication reads."""
+
+    APP_ID: str
+    APP_PASSWORD: str
+    APP_TYPE: str
+    APP_TENANTID: str
+
+
+def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+    """Build the whole bot; the database is migrated when the app starts."""
+    catalog = load_catalog(settings.catalog_path)
+    engine = create_engine(settings.database_url)
+    clock = clock or SystemClock()
+    uows = uow_factory(engine, clock)
+    auth = ConfigurationBotFrameworkAuthentication(AdapterConfig(
+        settings.app_id, settings.app_password, settings.app_type, settings.app_tenant_id
+    ))
+    adapter = CloudAdapter(auth)
+    adapter.on_turn_error = on_turn_error
+    conversation_state = ConversationState(SqlStorage(DialogStateStore(engine)))
+    deps = BotDeps(
+        catalog=catalog, clock=clock, uow_factory=uows,
+        messenger=Messenger(adapter, settings.app_id, uows), app_id=settings.app_id,
+    )
+    bot = SignoffBot(deps, conversation_state)
+
+    async def lifecycle(app: web.Application) -> AsyncIterator[None]:
+        await migrate(settings.database_url)
+        yield
+        await engine.dispose()
+
+    async def healthz(request: web.Request) -> web.Response:
+        try:
+            await ping(engine)
+        except (OSError, ConnectionError, RuntimeError) as exc:
+            return web.json_response({"status": "unhealthy", "database": str(exc)[:200]},
+                                     status=503)
+        return web.json_response({"status": "ok", "database": "ok"})
+
+    app = web.Application(client_max_size=settings.max_body_bytes)
+    app.cleanup_ctx.append(lifecycle)
+    app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.max_body_bytes))
+    app.router.add_get("/healthz", healthz)
+    app[DEPS] = deps
+    return app
+
+
+def main() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    settings = Settings()
+    if settings.local_mode:
+        log.warning(
+            "LOCAL MODE: MicrosoftAppId is not set, so authentication is OFF and the bot listens "
+            "on 127.0.0.1 only. Set MicrosoftAppId/MicrosoftAppPassword to run for real."
+        )
+    web.run_app(create_app(settings), host=settings.bind_host, port=settings.port)
+
+
+if __name__ == "__main__":
+    main()

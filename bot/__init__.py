@@ -1,0 +1,1 @@
+"""Everything that faces Microsoft's platform: the activity handler, commands, proactive messages."""

@@ -1,0 +1,70 @@
+"""Text commands answered in chat: help, who owns, status, my requests, my approvals."""
+
+from __future__ import annotations
+
+import re
+
+from botbuilder.core import TurnContext
+
+from approvals import services
+from approvals.errors import DomainError
+from bot import replies
+from bot.commands import Command
+from bot.deps import BotDeps, actor_of
+from bot.messenger import card_activity
+
+REQUEST_ID = re.compile(r"^(exc|rbk)-\d{1,9}$", re.IGNORECASE)
+
+
+class ChatCommands:
+    def __init__(self, deps: BotDeps) -> None:
+        self.deps = deps
+
+    async def handle(self, turn_context: TurnContext, command: Command) -> None:
+        handler = {
+            "help": self.help,
+            "who_owns": self.who_owns,
+            "status": self.status,
+            "my_requests": self.my_requests,
+            "my_approvals": self.my_approvals,
+        }.get(command.name, self.unknown)
+        try:
+            card = await handler(turn_context, command)
+        except DomainError as error:
+            card = replies.for_error(error, self.deps.catalog)
+        await turn_context.send_activity(card_activity(card))
+
+    async def welcome(self, turn_context: TurnContext) -> None:
+        await turn_context.send_activity(card_activity(replies.help_card(welcome=True)))
+
+    async def help(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        return replies.help_card()
+
+    async def unknown(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        return replies.help_card(not_understood=command.text)
+
+    async def who_owns(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        if not command.argument:
+            return replies.message("Which asset?", "Try `who owns payments-api`.")
+        ownership = await services.who_owns(
+            self.deps.uow_factory(), self.deps.catalog, command.argument
+        )
+        return replies.ownership_card(ownership, self.deps.catalog)
+
+    async def status(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        if not REQUEST_ID.match(command.argument):
+            return replies.message("Which request?", "Try `status EXC-12` or `status RBK-3`.")
+        request = await services.request_status(self.deps.uow_factory(), command.argument)
+        return replies.status_card(request, self.deps.catalog)
+
+    async def my_requests(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        found = await services.my_requests(
+            self.deps.uow_factory(), self.deps.catalog, actor_of(turn_context.activity)
+        )
+        return replies.my_requests_card(found)
+
+    async def my_approvals(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        found = await services.my_approvals(
+            self.deps.uow_factory(), self.deps.catalog, actor_of(turn_context.activity)
+        )
+        return replies.my_approvals_card(found)

@@ -1,0 +1,58 @@
+"""What the bot's handlers need, built once by app.py."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from botbuilder.schema import Activity
+
+from approvals.catalog import Catalog
+from approvals.model import Actor, Source
+from approvals.policies import DEFAULT_POLICY, Policy
+from approvals.ports import Clock
+from bot.conversations import tenant_of
+from bot.messenger import Messenger, Route
+
+
+@dataclass
+class BotDeps:
+    catalog: Catalog
+    clock: Clock
+    uow_factory: Callable[[], Any]
+    messenger: Messenger
+    app_id: str
+    policy: Policy = field(default=DEFAULT_POLICY)
+
+    def aad_of(self, person_id: str) -> str | None:
+        """The Entra object id of a catalog person, or of an outsider recorded as `aad:<id>`."""
+        if person_id.startswith("aad:"):
+            return person_id[4:]
+        person = self.catalog.person(person_id)
+        return person.aad_object_id if person else None
+
+    def name_of(self, person_id: str) -> str:
+        return self.catalog.display(person_id)
+
+
+def actor_of(activity: Activity) -> Actor:
+    """Who acts: the authenticated activity's sender, never anything a card carries."""
+    sender = activity.from_property
+    aad = (sender.aad_object_id or "") if sender else ""
+    return Actor(aad_object_id=aad.lower(), name=(sender.name or "") if sender else "")
+
+
+def source_of(activity: Activity) -> Source:
+    conversation = activity.conversation.id if activity.conversation else None
+    return Source(channel=activity.channel_id or "msteams", conversation_id=conversation,
+                  activity_id=activity.id)
+
+
+def route_of(activity: Activity) -> Route:
+    recipient = activity.recipient
+    return Route(
+        tenant_id=tenant_of(activity), service_url=activity.service_url or "",
+        bot_id=(recipient.id or "") if recipient else "",
+        bot_name=(recipient.name or "Signoff") if recipient else "Signoff",
+    )

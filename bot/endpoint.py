@@ -1,0 +1,62 @@
+"""The HTTP edge: validate the request, hand the activity to the adapter, write the response."""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from aiohttp import web
+from botbuilder.core import Bot
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import Activity
+from msrest.exceptions import DeserializationError
+
+log = logging.getLogger(__name__)
+
+
+def _problem(status: int, message: str) -> web.Response:
+    return web.json_response({"error": message}, status=status)
+
+
+def _invoke_body(body: Any) -> Any:
+    # The SDK's own writer serialises the body twice (TEAMS-NOTES: 4.17 bug); write it once here.
+    if hasattr(body, "serialize"):
+        return body.serialize()
+    return body
+
+
+def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> Any:
+    async def messages(request: web.Request) -> web.Response:
+        if request.content_type != "application/json":
+            return _problem(415, "send the activity as application/json")
+        if request.content_length is not None and request.content_length > max_body_bytes:
+            return _problem(413, f"the body is larger than {max_body_bytes} bytes")
+        try:
+            raw = await request.content.read(max_body_bytes + 1)
+        except (ValueError, ConnectionError):
+            return _problem(400, "the body could not be read")
+        if len(raw) > max_body_bytes:
+            return _problem(413, f"the body is larger than {max_body_bytes} bytes")
+        try:
+            body = json.loads(raw)
+        except (UnicodeDecodeError, json.JSONDecodeError):
+            return _problem(400, "the body is not valid JSON")
+        if not isinstance(body, dict) or not isinstance(body.get("type"), str):
+            return _problem(400, "the body is not a Bot Framework activity (no type)")
+        try:
+            activity = Activity().deserialize(body)
+        except (DeserializationError, TypeError, ValueError, AttributeError):
+            return _problem(400, "the activity has fields of the wrong shape")
+        auth_header = request.headers.get("Authorization", "")
+        try:
+            invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
+        except PermissionError:
+            return _problem(401, "unauthorized")
+        if invoke_response is not None:
+            return web.json_response(
+                _invoke_body(invoke_response.body), status=invoke_response.status
+            )
+        return web.Response(status=201)
+
+    return messages

@@ -1,0 +1,91 @@
+"""The Teams activity handler: each handler parses, calls a service, renders, sends."""
+
+from __future__ import annotations
+
+from botbuilder.core import ConversationState, TurnContext
+from botbuilder.core.teams import TeamsActivityHandler
+from botbuilder.dialogs import DialogSet, DialogTurnStatus
+from botbuilder.schema import ChannelAccount, InvokeResponse
+
+from bot.card_actions import CardActions
+from bot.chat import ChatCommands
+from bot.commands import parse_command
+from bot.conversations import reference_fields
+from bot.deps import BotDeps
+from dialogs.request_dialog import RequestDialog
+
+__all__ = ["BotDeps", "SignoffBot"]
+
+
+class SignoffBot(TeamsActivityHandler):
+    def __init__(self, deps: BotDeps, conversation_state: ConversationState) -> None:
+        self.deps = deps
+        self.conversation_state = conversation_state
+        self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
+        self.dialogs.add(RequestDialog(deps.catalog, deps.clock, deps.policy))
+        self.chat = ChatCommands(deps)
+        self.card_actions = CardActions(deps)
+        self._known_refs: dict[str, tuple[str, str]] = {}
+
+    async def on_turn(self, turn_context: TurnContext) -> None:
+        await self._remember(turn_context)
+        await super().on_turn(turn_context)
+        await self.conversation_state.save_changes(turn_context)
+
+    async def on_message_activity(self, turn_context: TurnContext) -> None:
+        activity = turn_context.activity
+        text = TurnContext.remove_recipient_mention(activity) if activity.entities else None
+        command = parse_command(text if text is not None else activity.text or "")
+        dialog_context = await self.dialogs.create_context(turn_context)
+        if command.name == "unknown" and dialog_context.active_dialog is not None:
+            result = await dialog_context.continue_dialog()
+            if result.status != DialogTurnStatus.Empty:
+                return
+        elif dialog_context.active_dialog is not None:
+            await dialog_context.cancel_all_dialogs()
+        if command.name in ("request_exception", "request_rollback"):
+            kind = "exception" if command.name == "request_exception" else "rollback"
+            await dialog_context.begin_dialog(
+                RequestDialog.__name__, {"kind": kind, "asset": command.argument}
+            )
+            return
+        await self.chat.handle(turn_context, command)
+
+    async def on_invoke_activity(self, turn_context: TurnContext) -> InvokeResponse:
+        # Answering here, not in on_adaptive_card_invoke, avoids the 4.17 double-serialisation
+        # bug that turns card actions into HTTP 500 (TEAMS-NOTES.md).
+        if turn_context.activity.name == "adaptiveCard/action":
+            return await self.card_actions.handle(turn_context)
+        return await super().on_invoke_activity(turn_context)
+
+    async def on_teams_members_added(  # type: ignore[override]
+        self, teams_members_added: list[ChannelAccount], team_info: object,
+        turn_context: TurnContext,
+    ) -> None:
+        bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
+        if any(m.id == bot_id for m in teams_members_added):
+            await self.chat.welcome(turn_context)
+
+    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
+        await self.chat.welcome(turn_context)
+
+    async def _remember(self, turn_context: TurnContext) -> None:
+        """Keep every sender's latest conversation reference, so owners can be reached 1:1."""
+        fields = reference_fields(turn_context.activity)
+        if fields is None:
+            return
+        key = fields["aad_object_id"]
+        known = self._known_refs.get(key)
+        current = (fields["conversation_id"], fields["service_url"])
+        if known == current:
+            return
+        async with self.deps.uow_factory() as uow:
+            existing = await uow.conversations.get(key)
+            # A group chat must not replace a person's personal chat with the bot.
+            if (existing is not None and existing.conversation_type == "personal"
+                    and fields["conversation_type"] != "personal"):
+                self._known_refs[key] = current
+                return
+            await uow.conversations.upsert(**fields)
+            await uow.commit()
+        self._known_refs[key] = current

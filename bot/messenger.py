@@ -1,0 +1,155 @@
+"""Proactive messages: reach a person 1:1 (stored reference, else a new 1:1 chat) and update cards."""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from aiohttp import ClientError
+from botbuilder.core import CardFactory, MessageFactory, TurnContext
+from botbuilder.integration.aiohttp import CloudAdapter
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    ConversationParameters,
+)
+from msrest.exceptions import ClientException
+
+from bot.conversations import to_reference
+
+log = logging.getLogger(__name__)
+DELIVERY_ERRORS = (ClientException, ClientError, OSError)
+
+
+@dataclass(frozen=True)
+class Delivered:
+    conversation_id: str
+    activity_id: str
+    service_url: str
+
+
+@dataclass(frozen=True)
+class Route:
+    """Where to create a 1:1 chat when a person never wrote to the bot: the current turn's."""
+
+    tenant_id: str
+    service_url: str
+    bot_id: str
+    bot_name: str = "Signoff"
+
+
+class DeliveryFailed(Exception):
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+def card_activity(card: dict[str, Any], summary: str = "") -> Activity:
+    activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
+    if summary:
+        activity.summary = summary
+    return activity
+
+
+class Messenger:
+    def __init__(self, adapter: CloudAdapter, app_id: str, uow_factory: Callable[[], Any]) -> None:
+        self._adapter = adapter
+        self._app_id = app_id
+        self._uow_factory = uow_factory
+
+    async def send_to_person(self, aad_object_id: str, activity: Activity, route: Route) -> Delivered:
+        """Send 1:1: by the person's stored personal chat, else by creating one in the tenant."""
+        aad = aad_object_id.lower()
+        async with self._uow_factory() as uow:
+            ref = await uow.conversations.get(aad)
+        try:
+            if ref is not None and ref.conversation_type == "personal":
+                return await self._continue(ref, activity)
+            return await self._create(aad, activity, route, ref)
+        except DELIVERY_ERRORS as exc:
+            log.warning("delivery to %s failed: %s", aad, type(exc).__name__)
+            raise DeliveryFailed(_describe(exc)) from exc
+
+    async def update(self, conversation_id: str, activity_id: str, service_url: str,
+                     bot_id: str, activity: Activity) -> None:
+        """Replace a message the bot sent earlier (a card changes in place)."""
+        from botbuilder.schema import ChannelAccount as Account
+        from botbuilder.schema import ConversationAccount, ConversationReference
+
+        reference = ConversationReference(
+            channel_id="msteams", service_url=service_url,
+            conversation=ConversationAccount(id=conversation_id), bot=Account(id=bot_id),
+        )
+        activity.id = activity_id
+
+        async def callback(turn_context: TurnContext) -> None:
+            activity.conversation = turn_context.activity.conversation
+            await turn_context.update_activity(activity)
+
+        try:
+            await self._adapter.continue_conversation(reference, callback, self._app_id)
+        except DELIVERY_ERRORS as exc:
+            log.warning("card update %s failed: %s", activity_id, type(exc).__name__)
+            raise DeliveryFailed(_describe(exc)) from exc
+
+    async def _continue(self, ref: Any, activity: Activity) -> Delivered:
+        result: list[Delivered] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            response = await turn_context.send_activity(activity)
+            result.append(Delivered(ref.conversation_id, response.id if response else "",
+                                    ref.service_url))
+
+        await self._adapter.continue_conversation(to_reference(ref), callback, self._app_id)
+        return result[0]
+
+    async def _create(self, aad: str, activity: Activity, route: Route, ref: Any) -> Delivered:
+        tenant = (ref.tenant_id if ref is not None else "") or route.tenant_id
+        service_url = (ref.service_url if ref is not None else "") or route.service_url
+        if not service_url:
+            raise DeliveryFailed("no Teams service URL is known yet for this tenant")
+        parameters = ConversationParameters(
+            is_group=False, bot=ChannelAccount(id=route.bot_id, name=route.bot_name),
+            members=[ChannelAccount(id=aad, aad_object_id=aad)], tenant_id=tenant,
+            channel_data={"tenant": {"id": tenant}},
+        )
+        result: list[Delivered] = []
+
+        async def callback(turn_context: TurnContext) -> None:
+            conversation_id = turn_context.activity.conversation.id
+            response = await turn_context.send_activity(activity)
+            result.append(Delivered(conversation_id, response.id if response else "",
+                                    service_url))
+            async with self._uow_factory() as uow:
+                await uow.conversations.upsert(
+                    aad_object_id=aad, user_id=aad, user_name="", tenant_id=tenant,
+                    channel_id="msteams", service_url=service_url,
+                    conversation_id=conversation_id, conversation_type="personal",
+                    bot_id=route.bot_id, bot_name=route.bot_name,
+                )
+                await uow.commit()
+
+        await self._adapter.create_conversation(
+            self._app_id, callback, parameters, "msteams", service_url, None
+        )
+        if not result:
+            raise DeliveryFailed("Teams did not open a chat with this person")
+        return result[0]
+
+
+def _describe(exc: BaseException) -> str:
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if status == 429:
+        return "Teams is throttling messages right now (HTTP 429)"
+    if status in (403, 404):
+        return "Teams refused to open a chat with this person: is the app installed for them?"
+    if status:
+        return f"Teams answered HTTP {status}"
+    return "Teams could not be reached"
+
+
+def is_message(activity: Activity) -> bool:
+    return activity.type == ActivityTypes.message

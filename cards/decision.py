@@ -1,0 +1,95 @@
+"""The decider's approval card, and the decided card that replaces it and tells the requester."""
+
+from __future__ import annotations
+
+from adaptive_cards import types
+from adaptive_cards.card import ActionExecute, AdaptiveCard, InputText
+
+from approvals.catalog import Catalog
+from approvals.model import Outcome, Request, RequestKind, State
+from approvals.policies import MAX_TEXT
+from cards import fields as f
+from cards.layout import Element, heading, literal, new_card, rich, run, section
+from cards.request_view import (
+    decision_color,
+    notes_section,
+    outcome_text,
+    request_facts,
+    request_texts,
+    title_line,
+)
+from cards.verbs import TITLE_FOR_OUTCOME, VERB_FOR_OUTCOME
+
+BUTTON_STYLE = {
+    Outcome.APPROVE: types.ActionStyle.POSITIVE,
+    Outcome.REJECT: types.ActionStyle.DESTRUCTIVE,
+    Outcome.NEED_INFO: None,
+}
+WHAT = {RequestKind.EXCEPTION: "a policy exception", RequestKind.ROLLBACK: "a rollback"}
+
+
+def decision_buttons(request_id: str) -> list[ActionExecute]:
+    """Approve, Reject, Ask for info: their data carries the request id and nothing else."""
+    return [
+        ActionExecute(
+            title=TITLE_FOR_OUTCOME[outcome], verb=VERB_FOR_OUTCOME[outcome],
+            data={f.REQUEST_ID: request_id}, style=BUTTON_STYLE[outcome],
+        )
+        for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.NEED_INFO)
+    ]
+
+
+def approval_card(request: Request, catalog: Catalog) -> AdaptiveCard:
+    """What a decider gets: the whole request, its questions and answers, a comment box and
+    Approve / Reject / Ask for info."""
+    emergency = request.kind is RequestKind.ROLLBACK and request.emergency
+    body: list[Element] = [
+        heading("Emergency rollback: decision needed" if emergency else "Decision needed"),
+        rich(
+            run(literal(request.requester_name), bold=True),
+            run(f" asks for {WHAT[request.kind]} on "),
+            run(literal(request.asset_name), bold=True),
+            run("."),
+        ),
+        title_line(request),
+        request_facts(catalog, request),
+        *request_texts(request),
+        *notes_section(request),
+        *_waiting_line(request),
+        InputText(
+            id=f.COMMENT, label="Comment", is_multiline=True, max_length=MAX_TEXT,
+            placeholder="Optional. With Ask for info, this is your question.",
+            spacing=types.Spacing.MEDIUM,
+        ),
+    ]
+    return new_card(body, decision_buttons(request.id))
+
+
+def _waiting_line(request: Request) -> list[Element]:
+    if request.state is not State.INFO_REQUESTED:
+        return []
+    return [rich(
+        run(f"Waiting for {literal(request.requester_name)} to answer; you can still decide.",
+            color=types.Colors.WARNING),
+        spacing=types.Spacing.MEDIUM,
+    )]
+
+
+def decided_card(request: Request, catalog: Catalog) -> AdaptiveCard:
+    """The request after a decision: outcome, decider, time, comment and the facts; no buttons.
+
+    It replaces the decider's approval card and is the requester's outcome notice."""
+    final = request.final_decision
+    color = decision_color(final.outcome) if final else types.Colors.WARNING
+    body: list[Element] = [
+        rich(run(outcome_text(request), bold=True, color=color, size=types.FontSize.MEDIUM)),
+    ]
+    if final is not None and final.comment.strip():
+        body += section("Comment", final.comment)  # a question shows among the notes
+    body += [
+        title_line(request),
+        request_facts(catalog, request),
+        *request_texts(request),
+        *notes_section(request),
+    ]
+    return new_card(body)

@@ -1,0 +1,136 @@
+"""Answers to questions: status of a request, who owns an asset, my requests, my approvals, help."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from adaptive_cards import types
+from adaptive_cards.card import AdaptiveCard, Container
+
+from approvals.catalog import Catalog
+from approvals.model import Request
+from approvals.services import Ownership
+from cards.layout import Element, facts, heading, label, literal, new_card, note, rich, run
+from cards.request_view import (
+    STATE_COLOR,
+    deciders_of,
+    decisions_section,
+    notes_section,
+    outcome_text,
+    title_line,
+)
+from cards.text import format_time, join_names
+
+MAX_ROWS = 20  # requests listed on one card; the rest are counted
+
+
+def request_row(request: Request) -> Container:
+    """One request in a list: id, asset and state on a line, the title under it."""
+    return Container(
+        items=[
+            rich(
+                run(request.id, bold=True),
+                run(" · "),
+                run(literal(request.asset_name)),
+                run(" · "),
+                run(request.state.label, color=STATE_COLOR.get(request.state)),
+            ),
+            rich(run(literal(request.title), subtle=True), spacing=types.Spacing.NONE),
+        ],
+        spacing=types.Spacing.SMALL,
+    )
+
+
+def request_rows(requests: Sequence[Request], empty_text: str) -> list[Element]:
+    """Rows for up to MAX_ROWS requests, a count of the rest, or `empty_text`."""
+    if not requests:
+        return [note(empty_text, subtle=True)]
+    rows: list[Element] = [request_row(r) for r in requests[:MAX_ROWS]]
+    if len(requests) > MAX_ROWS:
+        rows.append(note(f"and {len(requests) - MAX_ROWS} more", subtle=True))
+    return rows
+
+
+def status_card(request: Request, catalog: Catalog) -> AdaptiveCard:
+    """A request's state, asset, owners, requester, creation, every decision, and its notes."""
+    return new_card([
+        heading("Request status"),
+        title_line(request),
+        rich(run(outcome_text(request), color=STATE_COLOR.get(request.state))),
+        facts([
+            ("Request", request.id),
+            ("State", request.state.label),
+            ("Asset", request.asset_name),
+            ("Owners", join_names(deciders_of(catalog, request), last="and")),
+            ("Requester", request.requester_name),
+            ("Created", format_time(request.created_at)),
+            ("Updated", format_time(request.updated_at)),
+        ]),
+        *decisions_section(request),
+        *notes_section(request),
+    ])
+
+
+def who_owns_card(ownership: Ownership) -> AdaptiveCard:
+    """An asset's owner, backup, team, kind, tier, tags and its open requests."""
+    asset = ownership.asset
+    return new_card([
+        heading("Who owns it"),
+        rich(run(literal(asset.name), bold=True, size=types.FontSize.MEDIUM)),
+        facts([
+            ("Owner", ownership.owner),
+            ("Backup", ownership.backup or "none"),
+            ("Team", ownership.team or "none"),
+            ("Kind", asset.kind),
+            ("Tier", asset.tier.value),
+            ("Tags", ", ".join(asset.tags) or "none"),
+            ("Also known as", ", ".join(asset.aliases) or "-"),
+        ]),
+        label("Open requests"),
+        *request_rows(ownership.open_requests, "No open requests."),
+    ])
+
+
+def my_requests_card(requests: Sequence[Request]) -> AdaptiveCard:
+    """`my requests`: the requester's open requests."""
+    return new_card([
+        heading("My requests"),
+        *request_rows(requests, "You have no open requests. Try: request exception"),
+    ])
+
+
+def my_approvals_card(requests: Sequence[Request]) -> AdaptiveCard:
+    """`my approvals`: the open requests waiting for the person's decision."""
+    return new_card([
+        heading("My approvals"),
+        *request_rows(requests, "Nothing is waiting for your decision."),
+    ])
+
+
+COMMANDS: tuple[tuple[str, str], ...] = (
+    ("help", "this list"),
+    ("who owns <asset>", "the owner, backup, team and open requests of an asset"),
+    ("request exception [for <asset>]", "ask for a time-boxed exception to a policy"),
+    ("request rollback [for <asset>]", "ask for a change or release to be rolled back"),
+    ("status <id>", "where a request stands, e.g. status EXC-12"),
+    ("my requests", "your open requests"),
+    ("my approvals", "the requests waiting for your decision"),
+)
+
+
+def help_card(intro: str | None = None) -> AdaptiveCard:
+    """The commands Signoff understands, after an optional fixed intro line."""
+    rows: list[Element] = [
+        rich(run(command, bold=True, monospace=True), run(f" – {what}"),
+             spacing=types.Spacing.SMALL)
+        for command, what in COMMANDS
+    ]
+    lead: list[Element] = [note(intro)] if intro else []
+    return new_card([
+        *lead,
+        heading("Signoff"),
+        note("Owned, time-boxed, auditable decisions on policy exceptions and rollbacks."),
+        label("Commands"),
+        *rows,
+        note("In a channel or group chat, @mention Signoff first.", subtle=True),
+    ])

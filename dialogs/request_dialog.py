@@ -1,0 +1,97 @@
+"""The request flow: find the asset (with suggestions when it is missing or unknown), show the form.
+
+The form's Submit arrives as a card action, which the bot hands to the approvals service.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from botbuilder.core import CardFactory, MessageFactory
+from botbuilder.dialogs import (
+    ComponentDialog,
+    DialogTurnResult,
+    WaterfallDialog,
+    WaterfallStepContext,
+)
+from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
+from botbuilder.schema import Activity, CardAction, ActionTypes
+
+from approvals.catalog import Catalog
+from approvals.errors import UnknownAsset
+from approvals.model import RequestKind
+from approvals.policies import Policy
+from approvals.ports import Clock
+from cards.forms import request_form
+from cards.render import card_to_dict
+
+ASSET_PROMPT = "asset_prompt"
+CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind", "quit"}
+CANCELLED = "\u0000cancelled"
+
+
+def _suggestions(text: str, names: list[str]) -> Activity:
+    return MessageFactory.suggested_actions(
+        [CardAction(type=ActionTypes.im_back, title=n, value=n) for n in names], text
+    )
+
+
+class RequestDialog(ComponentDialog):
+    def __init__(self, catalog: Catalog, clock: Clock, policy: Policy) -> None:
+        super().__init__(RequestDialog.__name__)
+        self.catalog = catalog
+        self.clock = clock
+        self.policy = policy
+        self.add_dialog(TextPrompt(ASSET_PROMPT, self._validate_asset))
+        self.add_dialog(WaterfallDialog("request_steps", [self._ask_asset, self._show_form]))
+        self.initial_dialog_id = "request_steps"
+
+    async def _ask_asset(self, step: WaterfallStepContext) -> DialogTurnResult:
+        options: dict[str, Any] = step.options if isinstance(step.options, dict) else {}
+        step.values["kind"] = options.get("kind", "exception")
+        named = str(options.get("asset") or "").strip()
+        examples = [a.name for a in list(self.catalog.assets.values())[:4]]
+        if named:
+            try:
+                return await step.next(self.catalog.find_asset(named).name)
+            except UnknownAsset as unknown:
+                close = unknown.suggestions or examples
+                prompt = _suggestions(
+                    f"No asset named '{named}'. Did you mean one of these? "
+                    "Type the asset's name, or `cancel`.", close)
+        else:
+            prompt = _suggestions(
+                f"Which asset is this {step.values['kind']} for? Type its name "
+                "(or `cancel`).", examples)
+        retry = _suggestions("I don't know that asset. Type one of these names, or `cancel`.",
+                             examples)
+        return await step.prompt(ASSET_PROMPT, PromptOptions(prompt=prompt, retry_prompt=retry))
+
+    async def _validate_asset(self, prompt_context: PromptValidatorContext) -> bool:
+        text = str(prompt_context.recognized.value or "").strip()
+        if text.lower() in CANCEL_WORDS:
+            prompt_context.recognized.value = CANCELLED
+            return True
+        try:
+            prompt_context.recognized.value = self.catalog.find_asset(text).name
+            return True
+        except UnknownAsset as unknown:
+            close = unknown.suggestions or [a.name for a in list(self.catalog.assets.values())[:4]]
+            prompt_context.options.retry_prompt = _suggestions(
+                f"No asset named '{text}'. Did you mean one of these? Type the name, "
+                "or `cancel`.", close)
+            return False
+
+    async def _show_form(self, step: WaterfallStepContext) -> DialogTurnResult:
+        asset = str(step.result)
+        if asset == CANCELLED:
+            await step.context.send_activity("Cancelled: no request was made.")
+            return await step.end_dialog(None)
+        card = card_to_dict(request_form(
+            RequestKind(step.values["kind"]), self.catalog, self.clock.now().date(), self.policy,
+            asset_name=asset,
+        ))
+        await step.context.send_activity(
+            MessageFactory.attachment(CardFactory.adaptive_card(card))
+        )
+        return await step.end_dialog(asset)

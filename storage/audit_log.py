@@ -1,0 +1,112 @@
+"""The append-only audit log, each event hash-chained to the one before it."""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC
+from hashlib import sha256
+from typing import Any
+
+from sqlalchemy import func
+from sqlmodel import col, select
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from approvals.model import AuditEvent, Source
+from storage.tables import AuditEventRow
+
+GENESIS_HASH = "0" * 64
+# pg_advisory_xact_lock key ("SIGNOFF" in ASCII): held from reading the last hash to commit,
+# so two transactions can never chain onto the same predecessor.
+AUDIT_CHAIN_LOCK = 0x5349474E4F4646
+VERIFY_BATCH = 500
+
+
+def _canonical_json(value: Any) -> str:
+    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def chain_hash(row: AuditEventRow) -> str:
+    """sha256 over the canonical JSON of the event's fields and its predecessor's hash."""
+    fields = {
+        "request_id": row.request_id, "action": row.action, "outcome": row.outcome,
+        "actor_id": row.actor_id, "actor_name": row.actor_name,
+        "at": row.at.astimezone(UTC).isoformat(timespec="microseconds"),
+        "channel": row.channel, "conversation_id": row.conversation_id,
+        "activity_id": row.activity_id, "detail": json.loads(row.detail),
+        "prev_hash": row.prev_hash,
+    }
+    return sha256(_canonical_json(fields).encode("utf-8")).hexdigest()
+
+
+class SqlAuditLog:
+    """approvals.ports.AuditLog on SQLite or PostgreSQL. Never commits."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+
+    async def append(self, event: AuditEvent) -> None:
+        if self._dialect == "postgresql":
+            await self._session.exec(select(func.pg_advisory_xact_lock(AUDIT_CHAIN_LOCK)))
+        # SQLite needs no lock: every transaction there starts with BEGIN IMMEDIATE.
+        if event.at.utcoffset() is None:
+            raise ValueError(f"audit event {event.action} has a naive time")
+        row = AuditEventRow(
+            request_id=event.request_id, action=event.action, outcome=event.outcome,
+            actor_id=event.actor_id, actor_name=event.actor_name, at=event.at.astimezone(UTC),
+            channel=event.source.channel, conversation_id=event.source.conversation_id,
+            activity_id=event.source.activity_id, detail=_canonical_json(dict(event.detail)),
+            prev_hash=await self._last_hash(), hash="",
+        )
+        row.hash = chain_hash(row)
+        self._session.add(row)
+        await self._session.flush()
+
+    async def for_request(self, request_id: str) -> list[AuditEvent]:
+        rows = (await self._session.exec(
+            select(AuditEventRow).where(AuditEventRow.request_id == request_id)
+            .order_by(col(AuditEventRow.id))
+        )).all()
+        return [_to_event(r) for r in rows]
+
+    async def verify_chain(self) -> int | None:
+        """The id of the first event whose hash or link does not hold, or None if all hold."""
+        expected_prev = GENESIS_HASH
+        after = 0
+        while True:
+            rows = (await self._session.exec(
+                select(AuditEventRow).where(col(AuditEventRow.id) > after)
+                .order_by(col(AuditEventRow.id)).limit(VERIFY_BATCH)
+                .execution_options(populate_existing=True)
+            )).all()
+            if not rows:
+                return None
+            for row in rows:
+                assert row.id is not None
+                if row.prev_hash != expected_prev or row.hash != _recomputed(row):
+                    return row.id
+                expected_prev = row.hash
+                after = row.id
+
+    async def _last_hash(self) -> str:
+        last = (await self._session.exec(
+            select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
+        )).first()
+        return last if last is not None else GENESIS_HASH
+
+
+def _recomputed(row: AuditEventRow) -> str | None:
+    try:
+        return chain_hash(row)
+    except ValueError:  # detail is no longer JSON: tampered with
+        return None
+
+
+def _to_event(row: AuditEventRow) -> AuditEvent:
+    detail: dict[str, Any] = json.loads(row.detail)
+    return AuditEvent(
+        action=row.action, outcome=row.outcome, actor_id=row.actor_id,
+        actor_name=row.actor_name, at=row.at, request_id=row.request_id,
+        source=Source(row.channel, row.conversation_id, row.activity_id),
+        detail={str(k): str(v) for k, v in detail.items()},
+    )

@@ -1,0 +1,147 @@
+"""SQLModel tables. Times are timezone-aware UTC (see `UTCDateTime`)."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import BigInteger, Index, Integer, Table, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+from storage.sqltypes import UTCDateTime
+
+# SQLite gives AUTOINCREMENT-like ids only to a column declared exactly INTEGER PRIMARY KEY.
+BIG_ID = BigInteger().with_variant(Integer(), "sqlite")
+
+
+class RequestRow(SQLModel, table=True):
+    __tablename__ = "requests"
+    __table_args__ = (
+        UniqueConstraint("kind", "number", name="uq_requests_kind_number"),
+        Index("ix_requests_asset_state", "asset_name", "state"),
+        Index("ix_requests_requester_state", "requester_id", "state"),
+        Index("ix_requests_state", "state"),
+    )
+
+    id: str = Field(primary_key=True)
+    kind: str
+    number: int
+    asset_name: str
+    title: str
+    justification: str = Field(sa_type=Text)
+    risk: str | None = None
+    controls: str = Field(default="", sa_type=Text)
+    expires_on: date | None = None
+    change_ref: str = Field(default="", sa_type=Text)
+    rollback_of: str = Field(default="", sa_type=Text)
+    emergency: bool = False
+    requester_id: str
+    requester_name: str
+    deciders: str = Field(sa_type=Text)  # JSON list, routing order kept
+    state: str
+    version: int
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DecisionRow(SQLModel, table=True):
+    __tablename__ = "decisions"
+    __table_args__ = (Index("ix_decisions_request_id", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="requests.id")
+    outcome: str
+    comment: str = Field(default="", sa_type=Text)
+    decider_id: str
+    decider_name: str
+    decided_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class NoteRow(SQLModel, table=True):
+    __tablename__ = "notes"
+    __table_args__ = (Index("ix_notes_request_id", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="requests.id")
+    author_id: str
+    author_name: str
+    kind: str
+    text: str = Field(sa_type=Text)
+    at: datetime = Field(sa_type=UTCDateTime)
+
+
+class RequestCounterRow(SQLModel, table=True):
+    __tablename__ = "request_counters"
+
+    kind: str = Field(primary_key=True)
+    last: int = 0
+
+
+class AuditEventRow(SQLModel, table=True):
+    """Append-only; `hash` chains each row to the one inserted before it."""
+
+    __tablename__ = "audit_events"
+    __table_args__ = (
+        Index("ix_audit_events_request_id", "request_id"),
+        UniqueConstraint("hash", name="uq_audit_events_hash"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
+    request_id: str | None = None
+    action: str
+    outcome: str
+    actor_id: str
+    actor_name: str
+    at: datetime = Field(sa_type=UTCDateTime)
+    channel: str
+    conversation_id: str | None = None
+    activity_id: str | None = None
+    detail: str = Field(default="{}", sa_type=Text)  # canonical JSON object
+    prev_hash: str
+    hash: str
+
+
+class ConversationRefRow(SQLModel, table=True):
+    __tablename__ = "conversation_refs"
+
+    aad_object_id: str = Field(primary_key=True)  # lower-case
+    user_id: str
+    user_name: str
+    tenant_id: str
+    channel_id: str
+    service_url: str
+    conversation_id: str
+    conversation_type: str
+    bot_id: str
+    bot_name: str
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class CardMessageRow(SQLModel, table=True):
+    __tablename__ = "card_messages"
+    __table_args__ = (Index("ix_card_messages_request_id", "request_id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: str = Field(foreign_key="requests.id")
+    recipient_aad: str
+    role: str
+    conversation_id: str
+    activity_id: str
+    service_url: str
+    created_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class DialogStateRow(SQLModel, table=True):
+    __tablename__ = "dialog_state"
+
+    key: str = Field(primary_key=True)
+    etag: str
+    data: str = Field(sa_type=Text)
+    updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+metadata = SQLModel.metadata
+
+
+def table_of(name: str) -> Table:
+    """The core Table behind a model, for statements the ORM has no words for (upserts)."""
+    return metadata.tables[name]

@@ -1,0 +1,88 @@
+"""The unit of work: one session, one transaction, rolled back unless committed."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from types import TracebackType
+from typing import TYPE_CHECKING, Self
+
+from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from approvals.ports import AuditLog, Clock, RequestRepository, SystemClock, UnitOfWork
+from storage.audit_log import SqlAuditLog
+from storage.card_messages import CardMessageRepository
+from storage.conversations import ConversationRefRepository
+from storage.engine import session_factory
+from storage.request_repository import SqlRequestRepository
+
+
+class SqlUnitOfWork:
+    """approvals.ports.UnitOfWork over SQL; reusable by a new `async with` once it has exited."""
+
+    # Typed as the ports declare them: a Protocol's settable attributes are invariant.
+    requests: RequestRepository
+    audit: AuditLog
+    conversations: ConversationRefRepository
+    cards: CardMessageRepository
+
+    def __init__(
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None
+    ) -> None:
+        self._sessions = sessions
+        self._clock: Clock = clock or SystemClock()
+        self._session: AsyncSession | None = None
+
+    async def __aenter__(self) -> Self:
+        if self._session is not None:
+            raise RuntimeError("this unit of work is already open; create another one")
+        session = self._sessions()
+        dialect = session.bind.dialect.name if session.bind is not None else ""
+        self._session = session
+        self.requests = SqlRequestRepository(session, dialect)
+        self._audit = SqlAuditLog(session, dialect)
+        self.audit = self._audit
+        self.conversations = ConversationRefRepository(session, dialect, self._clock)
+        self.cards = CardMessageRepository(session, self._clock)
+        return self
+
+    async def __aexit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        tb: TracebackType | None,
+    ) -> None:
+        session, self._session = self._session, None
+        if session is None:
+            return
+        try:
+            await session.rollback()  # a no-op after commit()
+        finally:
+            await session.close()
+
+    async def commit(self) -> None:
+        if self._session is None:
+            raise RuntimeError("commit() outside `async with`")
+        await self._session.commit()
+
+    async def verify_audit_chain(self) -> int | None:
+        """The id of the first audit event whose hash chain breaks, or None."""
+        return await self._audit.verify_chain()
+
+
+UnitOfWorkFactory = Callable[[], SqlUnitOfWork]
+
+
+def uow_factory(engine: AsyncEngine, clock: Clock | None = None) -> UnitOfWorkFactory:
+    """A new unit of work per call, all sharing the engine's connection pool."""
+    sessions = session_factory(engine)
+
+    def create() -> SqlUnitOfWork:
+        return SqlUnitOfWork(sessions, clock)
+
+    return create
+
+
+if TYPE_CHECKING:
+    def _implements_port(uow: SqlUnitOfWork) -> UnitOfWork:
+        return uow

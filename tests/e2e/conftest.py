@@ -1,0 +1,124 @@
+"""The real aiohttp app on a loopback port, a fake Bot Connector, and Teams-shaped users."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+import aiohttp
+import pytest
+from aiohttp.test_utils import TestServer
+
+from app import create_app
+from settings import Settings
+from tests.e2e.fake_connector import FakeConnector
+from tests.e2e.teams import TeamsClient
+
+
+class SteppingClock:
+    """Server time under the test's control: starts at a fixed instant, moves only when told."""
+
+    def __init__(self) -> None:
+        self.current = datetime(2026, 11, 27, 10, 2, tzinfo=UTC)
+
+    def now(self) -> datetime:
+        return self.current
+
+    def advance(self, **delta: float) -> None:
+        self.current += timedelta(**delta)
+
+
+@pytest.fixture
+def clock() -> SteppingClock:
+    return SteppingClock()
+
+
+@pytest.fixture
+async def connector() -> AsyncIterator[FakeConnector]:
+    fake = await FakeConnector().start()
+    yield fake
+    await fake.close()
+
+
+class BotProcess:
+    """Starts and restarts the real app (same database) on a loopback port."""
+
+    def __init__(self, settings: Settings, clock: SteppingClock) -> None:
+        self.settings = settings
+        self.clock = clock
+        self.server: TestServer | None = None
+
+    async def start(self) -> str:
+        self.server = TestServer(create_app(self.settings, clock=self.clock), host="127.0.0.1")
+        await self.server.start_server()
+        return str(self.server.make_url("/api/messages"))
+
+    async def stop(self) -> None:
+        if self.server is not None:
+            await self.server.close()
+            self.server = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url(""))
+
+
+@pytest.fixture
+def app_database_url(sqlite_url: str) -> str:
+    """Most end-to-end tests run on SQLite; a test overrides this to run on both databases."""
+    return sqlite_url
+
+
+@pytest.fixture
+async def bot_process(app_database_url: str, clock: SteppingClock) -> AsyncIterator[BotProcess]:
+    process = BotProcess(Settings(database_url=app_database_url), clock)
+    yield process
+    await process.stop()
+
+
+@pytest.fixture
+async def teams(bot_process: BotProcess, connector: FakeConnector) -> AsyncIterator[TeamsClient]:
+    url = await bot_process.start()
+    async with aiohttp.ClientSession() as session:
+        yield TeamsClient(url, connector.url, session)
+
+
+def find_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
+    """The data of the Action.Execute with `verb` in a card (searching nested action sets)."""
+    found: list[dict[str, Any]] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
+                found.append(node.get("data") or {})
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    assert found, f"no {verb} action in card"
+    return found[0]
+
+
+def verbs(card: dict[str, Any]) -> list[str]:
+    out: list[str] = []
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") == "Action.Execute":
+                out.append(str(node.get("verb")))
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for item in node:
+                walk(item)
+
+    walk(card)
+    return out
+
+
+CardPicker = Callable[[dict[str, Any]], dict[str, Any]]

@@ -1,0 +1,147 @@
+"""A fake Bot Connector (the Teams service URL) on loopback that records every outbound call.
+
+It answers like the real one: 201 with an id for new conversations, 200 with an id for sent,
+replied and updated activities; and it can be told to fail: 429 with Retry-After, 5xx, 403.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from aiohttp.test_utils import TestServer
+
+
+@dataclass
+class Call:
+    method: str
+    path: str
+    conversation_id: str
+    activity_id: str | None
+    body: dict[str, Any]
+
+    @property
+    def cards(self) -> list[dict[str, Any]]:
+        return [
+            a.get("content") or {}
+            for a in self.body.get("attachments") or []
+            if a.get("contentType") == "application/vnd.microsoft.card.adaptive"
+        ]
+
+    @property
+    def card_text(self) -> str:
+        """Every string in the cards, joined: what a person can read."""
+        out: list[str] = []
+
+        def walk(node: Any) -> None:
+            if isinstance(node, dict):
+                for key, value in node.items():
+                    if key in ("text", "title", "value", "label", "placeholder") and isinstance(
+                        value, str
+                    ):
+                        out.append(value)
+                    else:
+                        walk(value)
+            elif isinstance(node, list):
+                for item in node:
+                    walk(item)
+
+        walk(self.cards)
+        return "\n".join([self.body.get("text") or "", *out])
+
+
+@dataclass
+class Failure:
+    status: int
+    times: int
+    retry_after: str | None = None
+    match: Callable[[Call], bool] = lambda call: True
+
+
+@dataclass
+class FakeConnector:
+    calls: list[Call] = field(default_factory=list)
+    failures: list[Failure] = field(default_factory=list)
+    refuse_members: set[str] = field(default_factory=set)
+    _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    server: TestServer | None = None
+
+    @property
+    def url(self) -> str:
+        assert self.server is not None
+        return str(self.server.make_url("")).rstrip("/") + "/"
+
+    def fail(self, status: int, times: int = 1, retry_after: str | None = None,
+             match: Callable[[Call], bool] = lambda call: True) -> None:
+        self.failures.append(Failure(status, times, retry_after, match))
+
+    def sent_to(self, conversation_id: str) -> list[Call]:
+        return [c for c in self.calls if c.conversation_id == conversation_id and c.method == "POST"]
+
+    def updates(self) -> list[Call]:
+        return [c for c in self.calls if c.method == "PUT"]
+
+    def created(self) -> list[Call]:
+        return [c for c in self.calls if c.path == "/v3/conversations"]
+
+    def _injected(self, call: Call) -> web.Response | None:
+        for failure in self.failures:
+            if failure.times > 0 and failure.match(call):
+                failure.times -= 1
+                headers = {"Retry-After": failure.retry_after} if failure.retry_after else {}
+                return web.json_response(
+                    {"error": {"code": "Injected", "message": f"injected {failure.status}"}},
+                    status=failure.status, headers=headers,
+                )
+        return None
+
+    async def _create(self, request: web.Request) -> web.Response:
+        body = await request.json()
+        call = Call("POST", request.path, "", None, body)
+        self.calls.append(call)
+        if (injected := self._injected(call)) is not None:
+            return injected
+        members = body.get("members") or []
+        if any((m.get("id") or "").lower() in self.refuse_members for m in members):
+            return web.json_response(
+                {"error": {"code": "Forbidden", "message": "The bot is not installed"}}, status=403
+            )
+        conversation_id = f"a:created-{next(self._ids)}"
+        return web.json_response(
+            {"id": conversation_id, "serviceUrl": self.url, "activityId": None}, status=201
+        )
+
+    async def _activity(self, request: web.Request) -> web.Response:
+        cid = request.match_info["cid"]
+        aid = request.match_info.get("aid")
+        body = await request.json() if request.can_read_body else {}
+        call = Call(request.method, request.path, cid, aid, body)
+        self.calls.append(call)
+        if (injected := self._injected(call)) is not None:
+            return injected
+        if request.method == "PUT":
+            return web.json_response({"id": aid})
+        return web.json_response({"id": f"act-{next(self._ids)}"})
+
+    async def _delete(self, request: web.Request) -> web.Response:
+        self.calls.append(Call("DELETE", request.path, request.match_info["cid"],
+                               request.match_info["aid"], {}))
+        return web.Response(status=200)
+
+    async def start(self) -> FakeConnector:
+        app = web.Application()
+        app.router.add_post("/v3/conversations", self._create)
+        app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
+        app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
+        self.server = TestServer(app, host="127.0.0.1")
+        await self.server.start_server()
+        return self
+
+    async def close(self) -> None:
+        if self.server is not None:
+            await self.server.close()
