@@ -48,7 +48,7 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     ))
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = on_turn_error
-    conversation_state = ConversationState(SqlStorage(DialogStateStore(engine)))
+    conversation_state = ConversationState(SqlStorage(DialogStateStore(engine, clock)))
     deps = BotDeps(
         catalog=catalog, clock=clock, uow_factory=uows,
         messenger=Messenger(adapter, settings.app_id, uows), app_id=settings.app_id,
