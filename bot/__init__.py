@@ -1,1 +1,1 @@
-"""Everything that faces Microsoft's platform: the activity handler, commands, proactive messages."""
+"""Everything facing Microsoft's platform: activity handler, commands, proactive messages."""

@@ -5,16 +5,17 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from botbuilder.core import TurnContext
+from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import InvokeResponse
 
 from approvals import services
 from approvals.errors import DomainError, InvalidRequest
-from approvals.model import Outcome, Request, RequestKind, State
+from approvals.model import Request, RequestKind, State
 from bot import replies
 from bot.deps import BotDeps, actor_of, route_of, source_of
 from bot.messenger import DeliveryFailed, card_activity
 from cards import actions as card_actions
+from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 CARD = "application/vnd.microsoft.card.adaptive"
@@ -39,6 +40,9 @@ class CardActions:
             card = await self._dispatch(turn_context, parsed)
         except DomainError as error:
             card = replies.for_error(error, self.deps.catalog)
+        except DatabaseUnavailable:
+            log.warning("card action %s: database unavailable", type(parsed).__name__)
+            card = replies.database_unavailable()
         return card_response(card)
 
     async def _dispatch(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
@@ -119,11 +123,10 @@ class CardActions:
         activity = card_activity(replies.approval_card(request, d.catalog),
                                  summary=f"{request.id} needs your decision")
         if text is not None:
-            from botbuilder.core import MessageFactory
-
             activity = MessageFactory.text(text)
         try:
-            delivered = await d.messenger.send_to_person(aad, activity, route_of(turn_context.activity))
+            delivered = await d.messenger.send_to_person(
+                aad, activity, route_of(turn_context.activity))
         except DeliveryFailed as failure:
             log.warning("approval card for %s not delivered to %s", request.id, decider)
             return (f"{failure.reason}. {request.id} stays pending: ask them to open Signoff "
@@ -176,5 +179,3 @@ class CardActions:
                                 activity_id=activity_id, service_url=service_url)
             await uow.commit()
 
-
-__all__ = ["CardActions", "Outcome"]

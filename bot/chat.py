@@ -12,6 +12,7 @@ from bot import replies
 from bot.commands import Command
 from bot.deps import BotDeps, actor_of
 from bot.messenger import card_activity
+from storage.engine import DatabaseUnavailable
 
 REQUEST_ID = re.compile(r"^(exc|rbk)-\d{1,9}$", re.IGNORECASE)
 
@@ -32,6 +33,8 @@ class ChatCommands:
             card = await handler(turn_context, command)
         except DomainError as error:
             card = replies.for_error(error, self.deps.catalog)
+        except DatabaseUnavailable:
+            card = replies.database_unavailable()
         await turn_context.send_activity(card_activity(card))
 
     async def welcome(self, turn_context: TurnContext) -> None:

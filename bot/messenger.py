@@ -1,9 +1,10 @@
-"""Proactive messages: reach a person 1:1 (stored reference, else a new 1:1 chat) and update cards."""
+"""Proactive messages: reach a person 1:1 (stored reference, else a new chat); update cards."""
 
 from __future__ import annotations
 
+import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -14,7 +15,9 @@ from botbuilder.schema import (
     Activity,
     ActivityTypes,
     ChannelAccount,
+    ConversationAccount,
     ConversationParameters,
+    ConversationReference,
 )
 from msrest.exceptions import ClientException
 
@@ -60,7 +63,9 @@ class Messenger:
         self._app_id = app_id
         self._uow_factory = uow_factory
 
-    async def send_to_person(self, aad_object_id: str, activity: Activity, route: Route) -> Delivered:
+    async def send_to_person(
+        self, aad_object_id: str, activity: Activity, route: Route
+    ) -> Delivered:
         """Send 1:1: by the person's stored personal chat, else by creating one in the tenant."""
         aad = aad_object_id.lower()
         async with self._uow_factory() as uow:
@@ -76,35 +81,38 @@ class Messenger:
     async def update(self, conversation_id: str, activity_id: str, service_url: str,
                      bot_id: str, activity: Activity) -> None:
         """Replace a message the bot sent earlier (a card changes in place)."""
-        from botbuilder.schema import ChannelAccount as Account
-        from botbuilder.schema import ConversationAccount, ConversationReference
-
         reference = ConversationReference(
             channel_id="msteams", service_url=service_url,
-            conversation=ConversationAccount(id=conversation_id), bot=Account(id=bot_id),
+            conversation=ConversationAccount(id=conversation_id), bot=ChannelAccount(id=bot_id),
         )
         activity.id = activity_id
 
+        outcome = _Outcome()
+
         async def callback(turn_context: TurnContext) -> None:
             activity.conversation = turn_context.activity.conversation
-            await turn_context.update_activity(activity)
+            async with outcome.capture():
+                await turn_context.update_activity(activity)
+                outcome.delivered = Delivered(conversation_id, activity_id, service_url)
 
         try:
             await self._adapter.continue_conversation(reference, callback, self._app_id)
+            outcome.result()
         except DELIVERY_ERRORS as exc:
             log.warning("card update %s failed: %s", activity_id, type(exc).__name__)
             raise DeliveryFailed(_describe(exc)) from exc
 
     async def _continue(self, ref: Any, activity: Activity) -> Delivered:
-        result: list[Delivered] = []
+        outcome = _Outcome()
 
         async def callback(turn_context: TurnContext) -> None:
-            response = await turn_context.send_activity(activity)
-            result.append(Delivered(ref.conversation_id, response.id if response else "",
-                                    ref.service_url))
+            async with outcome.capture():
+                response = await turn_context.send_activity(activity)
+                outcome.delivered = Delivered(
+                    ref.conversation_id, response.id if response else "", ref.service_url)
 
         await self._adapter.continue_conversation(to_reference(ref), callback, self._app_id)
-        return result[0]
+        return outcome.result()
 
     async def _create(self, aad: str, activity: Activity, route: Route, ref: Any) -> Delivered:
         tenant = (ref.tenant_id if ref is not None else "") or route.tenant_id
@@ -116,13 +124,16 @@ class Messenger:
             members=[ChannelAccount(id=aad, aad_object_id=aad)], tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
-        result: list[Delivered] = []
+        outcome = _Outcome()
 
         async def callback(turn_context: TurnContext) -> None:
             conversation_id = turn_context.activity.conversation.id
-            response = await turn_context.send_activity(activity)
-            result.append(Delivered(conversation_id, response.id if response else "",
-                                    service_url))
+            async with outcome.capture():
+                response = await turn_context.send_activity(activity)
+                outcome.delivered = Delivered(
+                    conversation_id, response.id if response else "", service_url)
+            if outcome.delivered is None:
+                return
             async with self._uow_factory() as uow:
                 await uow.conversations.upsert(
                     aad_object_id=aad, user_id=aad, user_name="", tenant_id=tenant,
@@ -135,9 +146,30 @@ class Messenger:
         await self._adapter.create_conversation(
             self._app_id, callback, parameters, "msteams", service_url, None
         )
-        if not result:
+        return outcome.result()
+
+
+class _Outcome:
+    """What a proactive turn did. The adapter's error handler would swallow a failed send inside
+    the turn, so the failure is caught here and raised again once the turn is over."""
+
+    def __init__(self) -> None:
+        self.delivered: Delivered | None = None
+        self.error: BaseException | None = None
+
+    @contextlib.asynccontextmanager
+    async def capture(self) -> AsyncIterator[None]:
+        try:
+            yield
+        except DELIVERY_ERRORS as exc:
+            self.error = exc
+
+    def result(self) -> Delivered:
+        if self.error is not None:
+            raise self.error
+        if self.delivered is None:
             raise DeliveryFailed("Teams did not open a chat with this person")
-        return result[0]
+        return self.delivered
 
 
 def _describe(exc: BaseException) -> str:

@@ -35,6 +35,14 @@ def for_error(error: DomainError, catalog: Catalog) -> Card:
     return card_to_dict(messages.card_for_error(error))
 
 
+def database_unavailable() -> Card:
+    return message(
+        "Signoff can't reach its database",
+        "Nothing was recorded or changed. Try again in a minute; if it keeps failing, tell "
+        "the team that runs Signoff.",
+    )
+
+
 def unexpected_error(reference: str | None = None) -> Card:
     return card_to_dict(messages.error_card(reference))
 

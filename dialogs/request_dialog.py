@@ -15,7 +15,7 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
-from botbuilder.schema import Activity, CardAction, ActionTypes
+from botbuilder.schema import ActionTypes, Activity, CardAction
 
 from approvals.catalog import Catalog
 from approvals.errors import UnknownAsset

@@ -22,7 +22,7 @@ PING_TIMEOUT_SECONDS = 5.0
 
 
 class DatabaseUnavailable(RuntimeError):
-    """The database did not answer a trivial query in time."""
+    """The database could not be reached or failed underneath a transaction."""
 
 
 def create_engine(url: str) -> AsyncEngine:

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
+from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -13,8 +14,19 @@ from approvals.ports import AuditLog, Clock, RequestRepository, SystemClock, Uni
 from storage.audit_log import SqlAuditLog
 from storage.card_messages import CardMessageRepository
 from storage.conversations import ConversationRefRepository
-from storage.engine import session_factory
+from storage.engine import DatabaseUnavailable, session_factory
 from storage.request_repository import SqlRequestRepository
+
+
+# Failures of the database itself (not of a statement): the caller can only say "try later".
+UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
+
+
+async def _close_quietly(session: AsyncSession) -> None:
+    try:
+        await session.close()
+    except UNAVAILABLE:
+        pass
 
 
 class SqlUnitOfWork:
@@ -57,8 +69,12 @@ class SqlUnitOfWork:
             return
         try:
             await session.rollback()  # a no-op after commit()
+        except UNAVAILABLE:
+            pass  # the connection is gone; the server rolls the transaction back
         finally:
-            await session.close()
+            await _close_quietly(session)
+        if isinstance(exc, UNAVAILABLE):
+            raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 
     async def commit(self) -> None:
         if self._session is None:

@@ -122,3 +122,16 @@ def verbs(card: dict[str, Any]) -> list[str]:
 
 
 CardPicker = Callable[[dict[str, Any]], dict[str, Any]]
+
+
+async def stored(database_url: str, request_id: str) -> tuple[Any, list[Any]]:
+    """The request and its audit events as the database holds them now."""
+    from storage.engine import create_engine
+    from storage.uow import uow_factory
+
+    engine = create_engine(database_url)
+    try:
+        async with uow_factory(engine)() as uow:
+            return await uow.requests.get(request_id), await uow.audit.for_request(request_id)
+    finally:
+        await engine.dispose()

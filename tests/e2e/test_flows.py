@@ -1,0 +1,156 @@
+"""Rollbacks, questions and answers, routing and refusals, through the real HTTP endpoint."""
+
+from __future__ import annotations
+
+from approvals.model import State
+from tests.e2e.conftest import find_data, stored, verbs
+from tests.e2e.fake_connector import FakeConnector
+from tests.e2e.teams import ADELE, ALEX, ISAIAH, MEGAN, TeamsClient
+from tests.e2e.test_exception_flow import FORM, submit_exception
+
+ROLLBACK = {"asset_name": "aks-platform-prod", "change_ref": "CHG-4411",
+            "rollback_of": "Ingress controller 1.12 upgrade", "title": "Roll back ingress",
+            "justification": "5xx rate at 4% since the upgrade", "emergency": "false"}
+
+
+async def test_rollback_from_text_to_rejection_to_status(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    assert await teams.say(ALEX, "request rollback for aks-prod") == 201
+    form = connector.sent_to(ALEX.personal_conversation)[-1]
+    assert "CHG" in form.card_text or "change" in form.card_text.lower()
+    data = {**find_data(form.cards[0], "request.submit"), **ROLLBACK}
+    confirmation = await teams.click(ALEX, "request.submit", data)
+    assert "RBK-1" in str(confirmation) and "Isaiah Langer" in str(confirmation)
+    # Isaiah never wrote to the bot: a 1:1 chat is created for him in the tenant.
+    created = connector.created()[-1]
+    assert created.body["members"][0]["id"] == ISAIAH.aad
+    assert created.body["channelData"]["tenant"]["id"]
+    owner_card = [c for c in connector.calls if c.conversation_id.startswith("a:created")][-1]
+    assert "RBK-1" in owner_card.card_text
+
+    decided = await teams.click(ISAIAH, "decision.reject", {"requestId": "RBK-1",
+                                                             "comment": "fix forward instead"})
+    assert "rejected" in str(decided).lower()
+    await teams.say(ALEX, "status rbk-1")
+    status = connector.sent_to(ALEX.personal_conversation)[-1].card_text
+    assert "rejected" in status.lower() and "Isaiah Langer" in status
+    assert "fix forward instead" in status
+
+
+async def test_ask_for_info_goes_to_the_requester_and_back(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+) -> None:
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    asked = await teams.click(MEGAN, "decision.need_info",
+                              {"requestId": "EXC-1", "comment": "Which IP ranges?"})
+    assert "EXC-1" in str(asked)
+    question = connector.sent_to(ALEX.personal_conversation)[-1]
+    assert "Which IP ranges?" in question.card_text
+    assert "info.answer" in verbs(question.cards[0])
+
+    other = await teams.click(ISAIAH, "info.answer", {"requestId": "EXC-1", "answer": "all"})
+    assert "Alex Wilber" in str(other)
+    answered = await teams.click(ALEX, "info.answer",
+                                 {"requestId": "EXC-1", "answer": "10.0.0.0/24 only"})
+    assert "EXC-1" in str(answered)
+    request, _ = await stored(app_database_url, "EXC-1")
+    assert request.state is State.PENDING
+    assert [n.text for n in request.notes] == ["Which IP ranges?", "10.0.0.0/24 only"]
+    updated = connector.updates()[-1]
+    assert "10.0.0.0/24 only" in updated.card_text
+    assert "decision.approve" in verbs(updated.cards[0])
+
+    decided = await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    assert "approved" in str(decided).lower()
+
+
+async def test_owner_who_requests_is_routed_to_the_backup(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    assert await teams.say(MEGAN, "request exception for payments-api") == 201
+    form = connector.sent_to(MEGAN.personal_conversation)[-1]
+    data = {**find_data(form.cards[0], "request.submit"), **FORM}
+    confirmation = await teams.click(MEGAN, "request.submit", data)
+    assert "Adele Vance" in str(confirmation)
+    self_click = await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    assert "cannot decide" in str(self_click)
+
+
+async def test_requester_who_is_the_only_decider_is_refused_with_the_reason(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    await teams.say(ALEX, "request exception for sub-sandbox")
+    form = connector.sent_to(ALEX.personal_conversation)[-1]
+    data = {**find_data(form.cards[0], "request.submit"), **FORM, "asset_name": "sub-sandbox"}
+    refused = await teams.click(ALEX, "request.submit", data)
+    assert "no decider other than you" in str(refused)
+    assert "EXC-1" not in str(refused)
+
+
+async def test_outsider_click_changes_nothing_and_is_audited(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+) -> None:
+    await submit_exception(teams, connector)
+    refused = await teams.click(ISAIAH, "decision.reject", {"requestId": "EXC-1"})
+    assert "Only Megan Bowen or Adele Vance can decide EXC-1" in str(refused)
+    request, events = await stored(app_database_url, "EXC-1")
+    assert request.state is State.PENDING and request.version == 1
+    assert [(e.action, e.outcome, e.actor_name) for e in events][-1] == (
+        "decision.reject", "refused", "Isaiah Langer")
+
+
+async def test_unreachable_owner_leaves_the_request_pending_and_says_so(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+) -> None:
+    connector.refuse_members.add(MEGAN.aad)
+    confirmation = await submit_exception(teams, connector)
+    text = str(confirmation)
+    assert "EXC-1" in text and "could not be delivered to Megan Bowen" in text
+    request, _ = await stored(app_database_url, "EXC-1")
+    assert request.state is State.PENDING
+
+
+async def test_throttled_owner_delivery_is_reported_not_lost(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+) -> None:
+    await teams.say(MEGAN, "hi")
+    connector.fail(429, times=10, retry_after="1",
+                   match=lambda call: call.conversation_id == MEGAN.personal_conversation)
+    confirmation = await submit_exception(teams, connector)
+    assert "could not be delivered" in str(confirmation) and "429" in str(confirmation)
+    request, _ = await stored(app_database_url, "EXC-1")
+    assert request.state is State.PENDING
+
+
+async def test_unknown_asset_gets_the_closest_names(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    await teams.say(ALEX, "who owns payments-gateway")
+    reply = connector.sent_to(ALEX.personal_conversation)[-1].card_text
+    assert "payments-gateway" in reply and "payments-api" in reply
+    await teams.say(ALEX, "who owns paymnets-api")
+    reply = connector.sent_to(ALEX.personal_conversation)[-1].card_text
+    assert "Megan Bowen" in reply and "high" in reply
+
+
+async def test_my_requests_and_my_approvals(teams: TeamsClient, connector: FakeConnector) -> None:
+    await submit_exception(teams, connector)
+    await teams.say(ALEX, "my requests")
+    assert "EXC-1" in connector.sent_to(ALEX.personal_conversation)[-1].card_text
+    await teams.say(ADELE, "my approvals")
+    assert "EXC-1" in connector.sent_to(ADELE.personal_conversation)[-1].card_text
+    await teams.say(ISAIAH, "my approvals")
+    assert "EXC-1" not in connector.sent_to(ISAIAH.personal_conversation)[-1].card_text
+
+
+async def test_free_text_gets_help_never_silence(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    for text in ("hello", "what can you do", "status", "who owns"):
+        await teams.say(ALEX, text)
+        assert connector.sent_to(ALEX.personal_conversation), text
+    replies = [c.card_text for c in connector.sent_to(ALEX.personal_conversation)]
+    assert "who owns" in replies[0] and "status" in replies[0]
+    assert len(replies) == 4
