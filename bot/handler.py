@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
@@ -13,6 +15,9 @@ from bot.commands import parse_command
 from bot.conversations import reference_fields
 from bot.deps import BotDeps
 from dialogs.request_dialog import RequestDialog
+from storage.engine import DatabaseUnavailable
+
+log = logging.getLogger(__name__)
 
 __all__ = ["BotDeps", "SignoffBot"]
 
@@ -79,6 +84,13 @@ class SignoffBot(TeamsActivityHandler):
         current = (fields["conversation_id"], fields["service_url"])
         if known == current:
             return
+        try:
+            await self._store_reference(key, fields, current)
+        except DatabaseUnavailable:
+            log.warning("conversation reference of %s not stored: database unavailable", key)
+
+    async def _store_reference(self, key: str, fields: dict[str, str],
+                               current: tuple[str, str]) -> None:
         async with self.deps.uow_factory() as uow:
             existing = await uow.conversations.get(key)
             # A group chat must not replace a person's personal chat with the bot.

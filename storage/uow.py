@@ -6,7 +6,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
-from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
@@ -22,10 +22,18 @@ from storage.request_repository import SqlRequestRepository
 UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
+def is_unavailable(exc: BaseException | None) -> bool:
+    """The database itself failed (down, unreachable, gone), not one statement."""
+    if isinstance(exc, UNAVAILABLE):
+        return True
+    # Errors while connecting carry no statement; a dropped connection is marked invalidated.
+    return isinstance(exc, DBAPIError) and (exc.statement is None or exc.connection_invalidated)
+
+
 async def _close_quietly(session: AsyncSession) -> None:
     try:
         await session.close()
-    except UNAVAILABLE:
+    except (*UNAVAILABLE, DBAPIError):
         pass
 
 
@@ -69,11 +77,11 @@ class SqlUnitOfWork:
             return
         try:
             await session.rollback()  # a no-op after commit()
-        except UNAVAILABLE:
+        except (*UNAVAILABLE, DBAPIError):
             pass  # the connection is gone; the server rolls the transaction back
         finally:
             await _close_quietly(session)
-        if isinstance(exc, UNAVAILABLE):
+        if is_unavailable(exc):
             raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 
     async def commit(self) -> None:
