@@ -10,6 +10,7 @@ from aiohttp import web
 from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
 
+from approvals.catalog import CatalogError
 from approvals.ports import Clock, SystemClock
 from bot.endpoint import messages_handler
 from bot.handler import BotDeps, SignoffBot
@@ -78,13 +79,22 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    settings = Settings()
+    try:
+        settings = Settings()
+    except ValueError as error:
+        log.error("Signoff did not start: %s", error)
+        raise SystemExit(2) from None
     if settings.local_mode:
         log.warning(
             "LOCAL MODE: MicrosoftAppId is not set, so authentication is OFF and the bot listens "
             "on 127.0.0.1 only. Set MicrosoftAppId/MicrosoftAppPassword to run for real."
         )
-    web.run_app(create_app(settings), host=settings.bind_host, port=settings.port)
+    try:
+        app = create_app(settings)
+    except CatalogError as error:
+        log.error("Signoff did not start: %s", error)
+        raise SystemExit(2) from None
+    web.run_app(app, host=settings.bind_host, port=settings.port)
 
 
 if __name__ == "__main__":

@@ -154,3 +154,16 @@ async def test_free_text_gets_help_never_silence(
     replies = [c.card_text for c in connector.sent_to(ALEX.personal_conversation)]
     assert "who owns" in replies[0] and "status" in replies[0]
     assert len(replies) == 4
+
+
+async def test_installing_the_app_stores_the_owner_reference_and_welcomes(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    install = teams.activity(MEGAN, "installationUpdate", action="add")
+    async with await teams.post(install) as response:
+        assert response.status in (200, 201)
+    welcome = connector.sent_to(MEGAN.personal_conversation)
+    assert welcome and "Signoff" in welcome[-1].card_text
+    await submit_exception(teams, connector)
+    assert connector.created() == []  # Megan is reached in the chat where she installed it
+    assert "EXC-1" in connector.sent_to(MEGAN.personal_conversation)[-1].card_text
