@@ -9,7 +9,7 @@ from botbuilder.core import MessageFactory, TurnContext
 from botbuilder.schema import InvokeResponse
 
 from approvals import services
-from approvals.errors import DomainError, InvalidRequest
+from approvals.errors import ConcurrentUpdate, DomainError, InvalidRequest, NotAllowed
 from approvals.model import Request, RequestKind, State
 from bot import replies
 from bot.deps import BotDeps, actor_of, route_of, source_of
@@ -38,12 +38,21 @@ class CardActions:
             return card_response(replies.message("That button did not work", str(error)))
         try:
             card = await self._dispatch(turn_context, parsed)
+        except (NotAllowed, ConcurrentUpdate) as error:
+            card = await self._explain_on_card(parsed, error)
         except DomainError as error:
             card = replies.for_error(error, self.deps.catalog)
         except DatabaseUnavailable:
             log.warning("card action %s: database unavailable", type(parsed).__name__)
             card = replies.database_unavailable()
         return card_response(card)
+
+    async def _explain_on_card(self, parsed: Any, error: DomainError) -> dict[str, Any]:
+        """A decider's click that did nothing keeps their buttons, with the reason on top."""
+        if not isinstance(parsed, card_actions.DecisionAction):
+            return replies.for_error(error, self.deps.catalog)
+        request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
+        return replies.approval_card(request, self.deps.catalog, problem=str(error))
 
     async def _dispatch(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         if isinstance(parsed, card_actions.SubmitRequestAction):

@@ -71,9 +71,6 @@ class SignoffBot(TeamsActivityHandler):
         if any(m.id == bot_id for m in teams_members_added):
             await self.chat.welcome(turn_context)
 
-    async def on_installation_update_add(self, turn_context: TurnContext) -> None:
-        await self.chat.welcome(turn_context)
-
     async def _remember(self, turn_context: TurnContext) -> None:
         """Keep every sender's latest conversation reference, so owners can be reached 1:1."""
         fields = reference_fields(turn_context.activity)

@@ -121,7 +121,11 @@ class Messenger:
             raise DeliveryFailed("no Teams service URL is known yet for this tenant")
         parameters = ConversationParameters(
             is_group=False, bot=ChannelAccount(id=route.bot_id, name=route.bot_name),
-            members=[ChannelAccount(id=aad, aad_object_id=aad)], tenant_id=tenant,
+            # The Teams user id when a group chat told us; else the Entra object id, which
+            # Teams accepts for a personal chat with an app the person has installed.
+            members=[ChannelAccount(id=(ref.user_id if ref is not None else "") or aad,
+                                    aad_object_id=aad)],
+            tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
         outcome = _Outcome()

@@ -75,8 +75,8 @@ def confirmation_card(request: Request, catalog: Catalog, delivery_problem: str 
     return card_to_dict(requester.confirmation_card(request, catalog, delivery_problem))
 
 
-def approval_card(request: Request, catalog: Catalog) -> Card:
-    return card_to_dict(decision.approval_card(request, catalog))
+def approval_card(request: Request, catalog: Catalog, problem: str | None = None) -> Card:
+    return card_to_dict(decision.approval_card(request, catalog, problem))
 
 
 def decided_card(request: Request, catalog: Catalog) -> Card:

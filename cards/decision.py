@@ -9,7 +9,7 @@ from approvals.catalog import Catalog
 from approvals.model import Outcome, Request, RequestKind, State
 from approvals.policies import MAX_TEXT
 from cards import fields as f
-from cards.layout import Element, heading, literal, new_card, rich, run, section
+from cards.layout import Element, heading, literal, new_card, rich, run, section, warning
 from cards.request_view import (
     decision_color,
     notes_section,
@@ -39,12 +39,15 @@ def decision_buttons(request_id: str) -> list[ActionExecute]:
     ]
 
 
-def approval_card(request: Request, catalog: Catalog) -> AdaptiveCard:
+def approval_card(
+    request: Request, catalog: Catalog, problem: str | None = None
+) -> AdaptiveCard:
     """What a decider gets: the whole request, its questions and answers, a comment box and
-    Approve / Reject / Ask for info."""
+    Approve / Reject / Ask for info; `problem` says why the last click did nothing."""
     emergency = request.kind is RequestKind.ROLLBACK and request.emergency
     body: list[Element] = [
         heading("Emergency rollback: decision needed" if emergency else "Decision needed"),
+        *([warning(problem)] if problem else []),
         rich(
             run(literal(request.requester_name), bold=True),
             run(f" asks for {WHAT[request.kind]} on "),

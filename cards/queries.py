@@ -5,11 +5,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from adaptive_cards import types
-from adaptive_cards.card import AdaptiveCard, Container
+from adaptive_cards.card import ActionExecute, ActionSet, AdaptiveCard, Container
 
 from approvals.catalog import Catalog
 from approvals.model import Request
 from approvals.services import Ownership
+from cards.fields import REQUEST_ID
 from cards.layout import Element, facts, heading, label, literal, new_card, note, rich, run
 from cards.request_view import (
     STATE_COLOR,
@@ -20,6 +21,7 @@ from cards.request_view import (
     title_line,
 )
 from cards.text import format_time, join_names
+from cards.verbs import REQUEST_REFRESH, TITLE_OPEN
 
 MAX_ROWS = 20  # requests listed on one card; the rest are counted
 
@@ -100,11 +102,20 @@ def my_requests_card(requests: Sequence[Request]) -> AdaptiveCard:
 
 
 def my_approvals_card(requests: Sequence[Request]) -> AdaptiveCard:
-    """`my approvals`: the open requests waiting for the person's decision."""
-    return new_card([
-        heading("My approvals"),
-        *request_rows(requests, "Nothing is waiting for your decision."),
-    ])
+    """`my approvals`: the open requests waiting for the person's decision, each with an Open
+    button that turns this card into that request's approval card."""
+    if not requests:
+        return new_card([heading("My approvals"),
+                         note("Nothing is waiting for your decision.", subtle=True)])
+    rows: list[Element] = []
+    for request in requests[:MAX_ROWS]:
+        open_button = ActionExecute(title=f"{TITLE_OPEN} {request.id}", verb=REQUEST_REFRESH,
+                                    data={REQUEST_ID: request.id})
+        rows += [request_row(request),
+                 ActionSet(actions=[open_button], spacing=types.Spacing.SMALL)]
+    if len(requests) > MAX_ROWS:
+        rows.append(note(f"and {len(requests) - MAX_ROWS} more", subtle=True))
+    return new_card([heading("My approvals"), *rows])
 
 
 COMMANDS: tuple[tuple[str, str], ...] = (

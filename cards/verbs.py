@@ -29,6 +29,7 @@ TITLE_REJECT = "Reject"
 TITLE_ASK_FOR_INFO = "Ask for info"
 TITLE_WITHDRAW = "Withdraw"
 TITLE_SEND_ANSWER = "Send answer"
+TITLE_OPEN = "Open"
 
 TITLE_FOR_OUTCOME: dict[Outcome, str] = {
     Outcome.APPROVE: TITLE_APPROVE,

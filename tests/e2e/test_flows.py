@@ -156,14 +156,34 @@ async def test_free_text_gets_help_never_silence(
     assert len(replies) == 4
 
 
-async def test_installing_the_app_stores_the_owner_reference_and_welcomes(
+async def test_installing_the_app_stores_the_owner_reference_and_welcomes_once(
     teams: TeamsClient, connector: FakeConnector
 ) -> None:
     install = teams.activity(MEGAN, "installationUpdate", action="add")
-    async with await teams.post(install) as response:
-        assert response.status in (200, 201)
+    added = teams.activity(MEGAN, "conversationUpdate", membersAdded=[
+        {"id": "28:signoff-bot", "name": "Signoff"}])
+    for activity in (install, added):
+        async with await teams.post(activity) as response:
+            assert response.status in (200, 201)
     welcome = connector.sent_to(MEGAN.personal_conversation)
-    assert welcome and "Signoff" in welcome[-1].card_text
+    assert len(welcome) == 1 and "Signoff" in welcome[0].card_text
     await submit_exception(teams, connector)
     assert connector.created() == []  # Megan is reached in the chat where she installed it
     assert "EXC-1" in connector.sent_to(MEGAN.personal_conversation)[-1].card_text
+
+
+async def test_backup_decides_from_my_approvals_and_an_empty_question_keeps_the_buttons(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    await submit_exception(teams, connector)
+    await teams.say(ADELE, "my approvals")
+    listing = connector.sent_to(ADELE.personal_conversation)[-1]
+    opened = await teams.click(ADELE, "request.refresh",
+                               find_data(listing.cards[0], "request.refresh"))
+    assert "decision.approve" in verbs(opened["value"])
+    empty = await teams.click(ADELE, "decision.need_info", {"requestId": "EXC-1", "comment": ""})
+    assert "write your question" in str(empty) and "decision.approve" in verbs(empty["value"])
+    decided = await teams.click(ADELE, "decision.approve", {"requestId": "EXC-1"})
+    assert "approved by Adele Vance" in str(decided).replace("\\n", " ") or "Adele Vance" in str(
+        decided)
+    await teams.click(ALEX, "request.refresh", {"requestId": "EXC-1"})
