@@ -135,7 +135,7 @@ class CardActions:
             activity = MessageFactory.text(text)
         try:
             delivered = await d.messenger.send_to_person(
-                aad, activity, route_of(turn_context.activity))
+                aad, activity, route_of(turn_context))
         except DeliveryFailed as failure:
             log.warning("approval card for %s not delivered to %s", request.id, decider)
             return (f"{failure.reason}. {request.id} stays pending: ask them to open Signoff "
@@ -159,7 +159,7 @@ class CardActions:
             return
         try:
             await self.deps.messenger.send_to_person(aad, card_activity(card),
-                                                     route_of(turn_context.activity))
+                                                     route_of(turn_context))
         except DeliveryFailed:
             log.warning("outcome of %s not delivered to the requester", request.id)
 

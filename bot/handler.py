@@ -14,6 +14,7 @@ from bot.chat import ChatCommands
 from bot.commands import parse_command
 from bot.conversations import reference_fields
 from bot.deps import BotDeps
+from bot.roster import roster
 from dialogs.request_dialog import RequestDialog
 from storage.engine import DatabaseUnavailable
 
@@ -63,13 +64,33 @@ class SignoffBot(TeamsActivityHandler):
             return await self.card_actions.handle(turn_context)
         return await super().on_invoke_activity(turn_context)
 
-    async def on_teams_members_added(  # type: ignore[override]
+    async def on_teams_members_added(
         self, teams_members_added: list[ChannelAccount], team_info: object,
         turn_context: TurnContext,
     ) -> None:
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in teams_members_added):
             await self.chat.welcome(turn_context)
+            await self._remember_roster(turn_context)
+
+    async def _remember_roster(self, turn_context: TurnContext) -> None:
+        """Installed in a group chat or team: learn every member's Teams id, so the bot can open
+        a 1:1 chat with an owner who never wrote to it."""
+        base = reference_fields(turn_context.activity)
+        if base is None:
+            return
+        for member in await roster(turn_context):
+            if not member.aad_object_id:
+                continue
+            fields = {**base, "aad_object_id": member.aad_object_id.lower(),
+                      "user_id": member.id or "", "user_name": member.name or ""}
+            try:
+                await self._store_reference(fields["aad_object_id"], fields,
+                                            (fields["conversation_id"], fields["service_url"]))
+            except DatabaseUnavailable:
+                log.warning("roster of %s not stored: database unavailable",
+                            fields["conversation_id"])
+                return
 
     async def _remember(self, turn_context: TurnContext) -> None:
         """Keep every sender's latest conversation reference, so owners can be reached 1:1."""

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -42,6 +42,8 @@ class Route:
     service_url: str
     bot_id: str
     bot_name: str = "Signoff"
+    # Finds a person's Teams user id in the current conversation's roster, if there is one.
+    roster: Callable[[str], Awaitable[str | None]] | None = None
 
 
 class DeliveryFailed(Exception):
@@ -119,12 +121,13 @@ class Messenger:
         service_url = (ref.service_url if ref is not None else "") or route.service_url
         if not service_url:
             raise DeliveryFailed("no Teams service URL is known yet for this tenant")
+        member_id = (ref.user_id if ref is not None else "") or (
+            await route.roster(aad) if route.roster is not None else None) or aad
         parameters = ConversationParameters(
             is_group=False, bot=ChannelAccount(id=route.bot_id, name=route.bot_name),
             # The Teams user id when a group chat told us; else the Entra object id, which
             # Teams accepts for a personal chat with an app the person has installed.
-            members=[ChannelAccount(id=(ref.user_id if ref is not None else "") or aad,
-                                    aad_object_id=aad)],
+            members=[ChannelAccount(id=member_id, aad_object_id=aad)],
             tenant_id=tenant,
             channel_data={"tenant": {"id": tenant}},
         )
@@ -140,7 +143,7 @@ class Messenger:
                 return
             async with self._uow_factory() as uow:
                 await uow.conversations.upsert(
-                    aad_object_id=aad, user_id=aad, user_name="", tenant_id=tenant,
+                    aad_object_id=aad, user_id=member_id, user_name="", tenant_id=tenant,
                     channel_id="msteams", service_url=service_url,
                     conversation_id=conversation_id, conversation_type="personal",
                     bot_id=route.bot_id, bot_name=route.bot_name,

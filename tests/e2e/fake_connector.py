@@ -66,6 +66,8 @@ class FakeConnector:
     calls: list[Call] = field(default_factory=list)
     failures: list[Failure] = field(default_factory=list)
     refuse_members: set[str] = field(default_factory=set)
+    # Group chats' members as Teams lists them: {"id": "29:...", "name", "aadObjectId"}.
+    rosters: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
 
@@ -126,6 +128,13 @@ class FakeConnector:
             return web.json_response({"id": aid})
         return web.json_response({"id": f"act-{next(self._ids)}"})
 
+    async def _paged_members(self, request: web.Request) -> web.Response:
+        cid = request.match_info["cid"]
+        self.calls.append(Call("GET", request.path, cid, None, {}))
+        if cid not in self.rosters:
+            return web.json_response({"error": {"code": "NotFound"}}, status=404)
+        return web.json_response({"members": self.rosters[cid]})
+
     async def _delete(self, request: web.Request) -> web.Response:
         self.calls.append(Call("DELETE", request.path, request.match_info["cid"],
                                request.match_info["aid"], {}))
@@ -137,6 +146,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities", self._activity)
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
+        app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
         app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from approvals.model import State
 from tests.e2e.conftest import find_data, stored, verbs
 from tests.e2e.fake_connector import FakeConnector
-from tests.e2e.teams import ADELE, ALEX, ISAIAH, MEGAN, TeamsClient
+from tests.e2e.teams import ADELE, ALEX, GROUP_CHAT, ISAIAH, MEGAN, TeamsClient
 from tests.e2e.test_exception_flow import FORM, submit_exception
 
 ROLLBACK = {"asset_name": "aks-platform-prod", "change_ref": "CHG-4411",
@@ -187,3 +187,29 @@ async def test_backup_decides_from_my_approvals_and_an_empty_question_keeps_the_
     assert "approved by Adele Vance" in str(decided).replace("\\n", " ") or "Adele Vance" in str(
         decided)
     await teams.click(ALEX, "request.refresh", {"requestId": "EXC-1"})
+
+
+async def test_a_request_in_a_group_chat_reaches_an_owner_through_the_roster(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    connector.rosters[GROUP_CHAT] = [
+        {"id": u.user_id, "name": u.name, "aadObjectId": u.aad} for u in (ALEX, ISAIAH, ADELE)]
+    await teams.say(ALEX, "request rollback for aks-platform-prod", conversation=GROUP_CHAT)
+    form = connector.sent_to(GROUP_CHAT)[-1]
+    data = {**find_data(form.cards[0], "request.submit"), **ROLLBACK}
+    confirmation = await teams.click(ALEX, "request.submit", data, conversation=GROUP_CHAT)
+    assert "RBK-1" in str(confirmation)
+    assert connector.created()[-1].body["members"][0]["id"] == ISAIAH.user_id
+
+
+async def test_installing_in_a_group_chat_learns_the_members_teams_ids(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    connector.rosters[GROUP_CHAT] = [
+        {"id": u.user_id, "name": u.name, "aadObjectId": u.aad} for u in (ALEX, MEGAN)]
+    added = teams.activity(ALEX, "conversationUpdate", GROUP_CHAT,
+                           membersAdded=[{"id": "28:signoff-bot", "name": "Signoff"}])
+    async with await teams.post(added) as response:
+        assert response.status in (200, 201)
+    await submit_exception(teams, connector)  # from Alex's personal chat
+    assert connector.created()[-1].body["members"][0]["id"] == MEGAN.user_id
