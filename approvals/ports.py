@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
@@ -40,11 +41,54 @@ class AuditLog(Protocol):
     async def for_request(self, request_id: str) -> list[AuditEvent]: ...
 
 
+@dataclass(frozen=True)
+class Notification:
+    """A message to a person (or a card update) owed because of a state change. Written in the
+    same transaction as the change; a relay delivers it. `key` makes it unique: one state change
+    never produces the same message twice."""
+
+    key: str  # e.g. "EXC-4:v3:decided:alex"
+    request_id: str
+    recipient_id: str  # a catalog person id, "aad:<object id>", or "channel:<name>" (policy)
+    kind: str  # what to render: "approval", "decided", "question", "reminder", "escalation"...
+    created_at: datetime
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+class Outbox(Protocol):
+    async def add(self, notification: Notification) -> None:
+        """Queue a notification; a second one with the same key is ignored."""
+        ...
+
+
+@dataclass(frozen=True)
+class Job:
+    """Work due at a time (reminder, escalation, expiry...), run once by one worker."""
+
+    key: str  # unique: scheduling the same key twice keeps one job, e.g. "EXC-4:remind:1"
+    kind: str
+    request_id: str
+    due_at: datetime
+    detail: dict[str, str] = field(default_factory=dict)
+
+
+class JobQueue(Protocol):
+    async def schedule(self, job: Job) -> None:
+        """Add a due job; a second one with the same key is ignored."""
+        ...
+
+    async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
+        """Drop the request's pending jobs (of these kinds, or all)."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: rolls back on exit unless `commit()` was called."""
 
     requests: RequestRepository
     audit: AuditLog
+    outbox: Outbox
+    jobs: JobQueue
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -81,7 +81,8 @@ class FakeConnector:
         self.failures.append(Failure(status, times, retry_after, match))
 
     def sent_to(self, conversation_id: str) -> list[Call]:
-        return [c for c in self.calls if c.conversation_id == conversation_id and c.method == "POST"]
+        return [c for c in self.calls
+                if c.conversation_id == conversation_id and c.method == "POST"]
 
     def updates(self) -> list[Call]:
         return [c for c in self.calls if c.method == "PUT"]

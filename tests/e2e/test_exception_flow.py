@@ -18,7 +18,8 @@ async def submit_exception(teams: TeamsClient, connector: FakeConnector) -> dict
     form_call = connector.sent_to(ALEX.personal_conversation)[-1]
     assert "request.submit" in verbs(form_call.cards[0])
     data = {**find_data(form_call.cards[0], "request.submit"), **FORM}
-    return await teams.click(ALEX, "request.submit", data, reply_to_id=form_call.body.get("id") or "form")
+    return await teams.click(ALEX, "request.submit", data,
+                             reply_to_id=form_call.body.get("id") or "form")
 
 
 async def test_exception_from_text_to_decision_to_status(

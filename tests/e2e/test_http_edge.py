@@ -15,10 +15,11 @@ async def count_rows(database_url: str) -> dict[str, int]:
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            return {
-                table: (await connection.execute(text(f"SELECT count(*) FROM {table}"))).scalar_one()
-                for table in ("requests", "audit_events", "conversation_refs", "dialog_state")
-            }
+            counts: dict[str, int] = {}
+            for table in ("requests", "audit_events", "conversation_refs", "dialog_state"):
+                result = await connection.execute(text(f"SELECT count(*) FROM {table}"))
+                counts[table] = result.scalar_one()
+            return counts
     finally:
         await engine.dispose()
 
@@ -29,7 +30,8 @@ async def count_rows(database_url: str) -> dict[str, int]:
         (b"{not json", {"Content-Type": "application/json"}, 400),
         (b"[1, 2, 3]", {"Content-Type": "application/json"}, 400),
         (b'{"text": "no type"}', {"Content-Type": "application/json"}, 400),
-        (b'{"type": "message", "from": "not an object"}', {"Content-Type": "application/json"}, 400),
+        (b'{"type": "message", "from": "not an object"}',
+         {"Content-Type": "application/json"}, 400),
         (b"\xff\xfe\x00", {"Content-Type": "application/json"}, 400),
         (b'{"type": "message"}', {"Content-Type": "text/plain"}, 415),
         (b'{"type": "message"}', {}, 415),
