@@ -1,0 +1,167 @@
+"""Pending requests for the decision scenario, made by the domain's own submit use case.
+
+Each request is what a real `request.submit` click leaves behind: EXC-<n> from Alex on an asset,
+routed by policy to its owner, with its `request.submitted` audit event (hash-chained), and a
+record of the approval card in the owner's 1:1 chat, so a decision updates that card in place
+as it would in Teams.
+
+`approvals.services.submit_request` builds every request and audit event (validation, routing,
+ids); they are collected in memory and then written in one transaction with storage's own row
+builders over a plain synchronous SQLite connection. What else the use case queues (the
+approval card's notification, deadline jobs) is left out: the card is recorded as already
+delivered, and no deadline falls due during a benchmark. Seeding is not measured, and the async
+driver's per-statement thread hops would make a few thousand requests take tens of seconds.
+The bot may be running on the same file meanwhile (WAL: it waits for our short write).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from datetime import UTC, timedelta
+from types import TracebackType
+from typing import Any, cast
+
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import make_url
+from sqlmodel import Session, col
+
+from approvals import services
+from approvals.model import Actor, AuditEvent, Request, RequestDraft, RequestKind, Risk, Source
+from approvals.ports import SystemClock, UnitOfWork
+from catalog.loader import load_catalog
+from storage.audit_log import GENESIS_HASH, _canonical_json, chain_hash
+from storage.request_rows import request_row
+from storage.tables import AuditEventRow, CardMessageRow, RequestCounterRow, table_of
+from storage.upsert import upsert
+
+ALEX = Actor(aad_object_id="00000000-0000-0000-0000-0000000000020", name="Alex Wilber")
+
+
+class _Sink:
+    """Any other port of the unit of work (outbox, job queue...): calls are kept, not written."""
+
+    def __init__(self, name: str, calls: list[tuple[str, str]]) -> None:
+        self._name = name
+        self._calls = calls
+
+    def __getattr__(self, method: str) -> Callable[..., Awaitable[None]]:
+        async def record(*args: Any, **kwargs: Any) -> None:
+            self._calls.append((self._name, method))
+
+        return record
+
+
+class _Collected:
+    """The UnitOfWork port, in memory: what submit_request would have written."""
+
+    def __init__(self, last_number: int) -> None:
+        self.last_number = last_number
+        self.requests = self
+        self.audit = self
+        self.added: list[Request] = []
+        self.events: list[AuditEvent] = []
+        self.other_calls: list[tuple[str, str]] = []
+
+    def __getattr__(self, port: str) -> _Sink:
+        if port.startswith("_"):
+            raise AttributeError(port)
+        return _Sink(port, self.other_calls)
+
+    async def __aenter__(self) -> _Collected:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None,
+                        exc: BaseException | None, tb: TracebackType | None) -> None:
+        return None
+
+    async def commit(self) -> None:
+        return None
+
+    async def next_id(self, kind: RequestKind) -> str:
+        self.last_number += 1
+        return f"{kind.prefix}-{self.last_number}"
+
+    async def add(self, request: Request) -> None:
+        self.added.append(request)
+
+    async def append(self, event: AuditEvent) -> None:
+        self.events.append(event)
+
+
+def _sync_url(database_url: str) -> str:
+    url = make_url(database_url)
+    if url.get_backend_name() != "sqlite":
+        raise ValueError("the benchmark seeds SQLite only")
+    return str(url.set(drivername="sqlite"))
+
+
+def _pragmas(dbapi_connection: object, _record: object) -> None:
+    cursor = dbapi_connection.cursor()  # type: ignore[attr-defined]
+    try:
+        cursor.execute("PRAGMA busy_timeout=10000")
+        cursor.execute("PRAGMA foreign_keys=ON")
+    finally:
+        cursor.close()
+
+
+async def seed_pending(database_url: str, service_url: str, count: int,
+                       asset_name: str = "payments-api") -> list[str]:
+    """Submit `count` exceptions on `asset_name` as Alex; return their ids in order."""
+    catalog = load_catalog(None)
+    clock = SystemClock()
+    engine = create_engine(_sync_url(database_url))
+    event.listen(engine, "connect", _pragmas)
+    try:
+        with Session(engine) as session, session.begin():
+            counter = session.get(RequestCounterRow, RequestKind.EXCEPTION.value)
+            collected = _Collected(counter.last if counter else 0)
+            for _ in range(count):
+                draft = RequestDraft(
+                    kind=RequestKind.EXCEPTION, asset_name=asset_name,
+                    title="Public network access for the migration",
+                    justification="The vendor migration tool needs it for two weeks.",
+                    risk=Risk.MEDIUM, controls="IP allow-list; alerts on access",
+                    expires_on=clock.now().date() + timedelta(days=14),
+                )
+                await services.submit_request(
+                    cast(UnitOfWork, collected), catalog, clock, draft, ALEX,
+                    Source("msteams", "a:personal-alex", "bench-submit"),
+                )
+            prev = session.execute(
+                select(col(AuditEventRow.hash)).order_by(col(AuditEventRow.id).desc()).limit(1)
+            ).scalar_one_or_none() or GENESIS_HASH
+            session.add_all([request_row(r) for r in collected.added])
+            session.flush()  # requests before the rows that refer to them
+            for n, (request, audit) in enumerate(
+                zip(collected.added, collected.events, strict=True), 1
+            ):
+                row = AuditEventRow(
+                    request_id=audit.request_id, action=audit.action, outcome=audit.outcome,
+                    actor_id=audit.actor_id, actor_name=audit.actor_name,
+                    at=audit.at.astimezone(UTC), channel=audit.source.channel,
+                    conversation_id=audit.source.conversation_id,
+                    activity_id=audit.source.activity_id,
+                    detail=_canonical_json(dict(audit.detail)), prev_hash=prev, hash="",
+                )
+                row.hash = prev = chain_hash(row)
+                session.add(row)
+                decider = catalog.person(request.routed_to)
+                assert decider is not None and decider.aad_object_id
+                session.add(CardMessageRow(
+                    request_id=request.id, recipient_aad=decider.aad_object_id.lower(),
+                    role="decider", conversation_id=f"a:personal-{decider.id}",
+                    activity_id=f"card-{request.id}", service_url=service_url,
+                    created_at=request.created_at,
+                ))
+                if n % 1000 == 0:
+                    session.flush()  # rows of one table are inserted in the order added
+            counters = table_of("request_counters")
+            session.execute(upsert(
+                "sqlite", counters,
+                {"kind": RequestKind.EXCEPTION.value, "last": collected.last_number},
+                key=("kind",), update={"last": func.max(counters.c.last,
+                                                        collected.last_number)},
+            ))
+    finally:
+        engine.dispose()
+    return [r.id for r in collected.added]
