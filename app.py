@@ -8,24 +8,34 @@ from dataclasses import dataclass
 
 from aiohttp import web
 from botbuilder.core import ConversationState
-from botbuilder.integration.aiohttp import CloudAdapter, ConfigurationBotFrameworkAuthentication
+from botbuilder.integration.aiohttp import CloudAdapter
 
 from approvals.catalog import CatalogError
+from approvals.policy_file import PolicyError
 from approvals.ports import Clock, SystemClock
+from bot.connectors import ReusingBotFrameworkAuthentication
 from bot.endpoint import messages_handler
 from bot.handler import BotDeps, SignoffBot
 from bot.messenger import Messenger
+from bot.notifications import card_delivery
+from bot.polling import Wakeup
+from bot.scheduler import due_jobs
 from bot.turn_errors import on_turn_error
+from bot.workers import WorkerOptions, Workers
 from catalog.loader import load_catalog
+from catalog.policy_loader import load_policies
 from dialogs.sql_storage import SqlStorage
 from settings import Settings
 from storage.dialog_state import DialogStateStore
 from storage.engine import create_engine, ping
+from storage.jobs import JobStore
 from storage.migrate import migrate
+from storage.outbox import OutboxStore
 from storage.uow import uow_factory
 
 log = logging.getLogger("signoff")
 DEPS = web.AppKey("deps", BotDeps)
+WORKERS = web.AppKey("workers", Workers)
 
 
 @dataclass
@@ -38,13 +48,17 @@ class AdapterConfig:
     APP_TENANTID: str
 
 
-def create_app(settings: Settings, clock: Clock | None = None) -> web.Application:
+def create_app(settings: Settings, clock: Clock | None = None,
+               workers: WorkerOptions | None = None) -> web.Application:
     """Build the whole bot; the database is migrated when the app starts."""
     catalog = load_catalog(settings.catalog_path)
+    policy = load_policies(settings.policies_path, catalog)
     engine = create_engine(settings.database_url)
     clock = clock or SystemClock()
-    uows = uow_factory(engine, clock)
-    auth = ConfigurationBotFrameworkAuthentication(AdapterConfig(
+    options = workers or WorkerOptions()
+    wakeup = Wakeup()  # rung by every commit that queued outbox messages or jobs
+    uows = uow_factory(engine, clock, on_queued=wakeup.ring)
+    auth = ReusingBotFrameworkAuthentication(AdapterConfig(
         settings.app_id, settings.app_password, settings.app_type, settings.app_tenant_id
     ))
     adapter = CloudAdapter(auth)
@@ -53,27 +67,38 @@ def create_app(settings: Settings, clock: Clock | None = None) -> web.Applicatio
     deps = BotDeps(
         catalog=catalog, clock=clock, uow_factory=uows,
         messenger=Messenger(adapter, settings.app_id, uows), app_id=settings.app_id,
+        policy=policy,
     )
     bot = SignoffBot(deps, conversation_state)
+    background = Workers(
+        JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeup,
+        deliver=(options.deliver or card_delivery)(deps),
+        run_job=(options.run_job or due_jobs)(deps), options=options,
+    )
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await migrate(settings.database_url)
+        background.start()
         yield
+        await background.stop()
+        await auth.close()
         await engine.dispose()
 
     async def healthz(request: web.Request) -> web.Response:
         try:
             await ping(engine)
+            backlog = await background.backlog()
         except (OSError, ConnectionError, RuntimeError) as exc:
             return web.json_response({"status": "unhealthy", "database": str(exc)[:200]},
                                      status=503)
-        return web.json_response({"status": "ok", "database": "ok"})
+        return web.json_response({"status": "ok", "database": "ok", **backlog})
 
     app = web.Application(client_max_size=settings.max_body_bytes)
     app.cleanup_ctx.append(lifecycle)
     app.router.add_post("/api/messages", messages_handler(adapter, bot, settings.max_body_bytes))
     app.router.add_get("/healthz", healthz)
     app[DEPS] = deps
+    app[WORKERS] = background
     return app
 
 
@@ -91,7 +116,7 @@ def main() -> None:
         )
     try:
         app = create_app(settings)
-    except CatalogError as error:
+    except (CatalogError, PolicyError) as error:
         log.error("Signoff did not start: %s", error)
         raise SystemExit(2) from None
     web.run_app(app, host=settings.bind_host, port=settings.port)

@@ -20,6 +20,9 @@ class Settings(BaseSettings):
     catalog_path: str | None = Field(
         None, validation_alias=AliasChoices("SIGNOFF_CATALOG", "catalog_path")
     )
+    policies_path: str | None = Field(
+        None, validation_alias=AliasChoices("SIGNOFF_POLICIES", "policies_path")
+    )
     app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
     app_password: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")

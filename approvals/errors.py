@@ -55,16 +55,40 @@ class SelfDecision(NotADecider):
     """The requester tried to decide their own request."""
 
 
+class NotAllowed(DomainError):
+    """An action the current state or the actor's role does not permit."""
+
+
+class OneStepEach(NotAllowed):
+    """A person who already approved one step of a request tried to fill another."""
+
+    def __init__(self, request_id: str, role: str, who_can: list[str]) -> None:
+        super().__init__(
+            f"you already approved {request_id} as {role}; one person gives one approval, so "
+            f"someone else must give the next ({', '.join(who_can) or 'nobody yet'})"
+        )
+        self.request_id = request_id
+        self.who_can = who_can
+
+
+class NotYourTurn(NotAllowed):
+    """A step of a sequence was approved before the steps that come first."""
+
+    def __init__(self, request_id: str, waiting_for: str, who_can: list[str]) -> None:
+        super().__init__(
+            f"{request_id} waits for the {waiting_for} approval first "
+            f"({', '.join(who_can)}); you are asked after it"
+        )
+        self.request_id = request_id
+        self.who_can = who_can
+
+
 class AlreadyDecided(DomainError):
     def __init__(self, request_id: str, state: State, decision: Decision | None) -> None:
         super().__init__(f"{request_id} is already {state.label}")
         self.request_id = request_id
         self.state = state
         self.decision = decision
-
-
-class NotAllowed(DomainError):
-    """An action the current state or the actor's role does not permit."""
 
 
 class ConcurrentUpdate(DomainError):

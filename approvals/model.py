@@ -57,6 +57,15 @@ class Outcome(enum.StrEnum):
         ]
 
 
+class DecisionRule(enum.StrEnum):
+    """How the steps of a request are filled: one step by any of its people, every step in any
+    order, or every step in order."""
+
+    ANY = "any"
+    ALL = "all"
+    SEQUENCE = "sequence"
+
+
 class Risk(enum.StrEnum):
     LOW = "low"
     MEDIUM = "medium"
@@ -130,6 +139,20 @@ class Note:
 
 
 @dataclass(frozen=True)
+class Step:
+    """One approval a request needs: the role it stands for (alternatives joined by " or "),
+    the people who may give it, and who gave it."""
+
+    role: str
+    eligible: tuple[str, ...]
+    approved_by: str | None = None
+
+    @property
+    def roles(self) -> tuple[str, ...]:
+        return tuple(self.role.split(" or "))
+
+
+@dataclass(frozen=True)
 class RequestDraft:
     """What a requester filled in; validated by `policies.validate_draft`."""
 
@@ -167,6 +190,13 @@ class Request:
     emergency: bool = False
     decisions: tuple[Decision, ...] = field(default_factory=tuple)
     notes: tuple[Note, ...] = field(default_factory=tuple)
+    # Who must decide (policy): the steps to fill and how. `deciders` is who may act now.
+    rule: DecisionRule = DecisionRule.ANY
+    steps: tuple[Step, ...] = field(default_factory=tuple)
+    # When the next escalation falls due (the decision or review deadline, then each step
+    # of the escalation chain), and how many steps of the chain were taken.
+    due_at: datetime | None = None
+    escalation_level: int = 0
 
     @property
     def routed_to(self) -> str:
@@ -174,6 +204,9 @@ class Request:
 
     @property
     def final_decision(self) -> Decision | None:
+        """The approval or rejection that closed the request; None while it is open."""
+        if self.state.is_open:
+            return None
         for d in reversed(self.decisions):
             if d.outcome is not Outcome.NEED_INFO:
                 return d

@@ -8,7 +8,8 @@ from approvals.model import State
 
 
 class Action(enum.StrEnum):
-    APPROVE = "approve"
+    APPROVE = "approve"  # the last step filled: the request is approved
+    APPROVE_STEP = "approve_step"  # a step filled, others still open: the state stays
     REJECT = "reject"
     ASK_INFO = "ask_info"
     ANSWER_INFO = "answer_info"
@@ -20,6 +21,7 @@ class Action(enum.StrEnum):
     APPROVE_EMERGENCY = "approve_emergency"
     CONFIRM_REVIEW = "confirm_review"
     REJECT_REVIEW = "reject_review"
+    ESCALATE = "escalate"  # more people may decide: the state stays
 
 
 S = State
@@ -30,16 +32,21 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.PENDING, Action.WITHDRAW): S.WITHDRAWN,
     (S.PENDING, Action.EXPIRE): S.EXPIRED,
     (S.PENDING, Action.APPROVE_EMERGENCY): S.APPROVED_PENDING_REVIEW,
+    (S.PENDING, Action.APPROVE_STEP): S.PENDING,
+    (S.PENDING, Action.ESCALATE): S.PENDING,
     (S.INFO_REQUESTED, Action.ANSWER_INFO): S.PENDING,
     (S.INFO_REQUESTED, Action.APPROVE): S.APPROVED,
     (S.INFO_REQUESTED, Action.REJECT): S.REJECTED,
     (S.INFO_REQUESTED, Action.WITHDRAW): S.WITHDRAWN,
     (S.INFO_REQUESTED, Action.EXPIRE): S.EXPIRED,
+    (S.INFO_REQUESTED, Action.APPROVE_STEP): S.INFO_REQUESTED,
     (S.APPROVED, Action.ACTIVATE): S.ACTIVE,
     (S.ACTIVE, Action.LAPSE): S.LAPSED,
     (S.ACTIVE, Action.REVOKE): S.REVOKED,
     (S.APPROVED_PENDING_REVIEW, Action.CONFIRM_REVIEW): S.APPROVED,
     (S.APPROVED_PENDING_REVIEW, Action.REJECT_REVIEW): S.REJECTED,
+    (S.APPROVED_PENDING_REVIEW, Action.APPROVE_STEP): S.APPROVED_PENDING_REVIEW,
+    (S.APPROVED_PENDING_REVIEW, Action.ESCALATE): S.APPROVED_PENDING_REVIEW,
 }
 
 

@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from botbuilder.core import TurnContext
 from botbuilder.schema import Activity
 
 from approvals.catalog import Catalog
 from approvals.model import Actor, Source
 from approvals.policies import DEFAULT_POLICY, Policy
 from approvals.ports import Clock
-from bot.conversations import tenant_of
-from bot.messenger import Messenger, Route
-from bot.roster import teams_user_id
+from bot.messenger import Messenger
 
 
 @dataclass
@@ -50,16 +46,3 @@ def source_of(activity: Activity) -> Source:
     conversation = activity.conversation.id if activity.conversation else None
     return Source(channel=activity.channel_id or "msteams", conversation_id=conversation,
                   activity_id=activity.id)
-
-
-def route_of(turn_context: TurnContext) -> Route:
-    """Where proactive messages of this turn go: its tenant and service URL; its roster helps
-    find the Teams user id of someone who never wrote to the bot."""
-    activity = turn_context.activity
-    recipient = activity.recipient
-    return Route(
-        roster=functools.partial(teams_user_id, turn_context),
-        tenant_id=tenant_of(activity), service_url=activity.service_url or "",
-        bot_id=(recipient.id or "") if recipient else "",
-        bot_name=(recipient.name or "Signoff") if recipient else "Signoff",
-    )

@@ -12,11 +12,9 @@ from botbuilder.schema import ChannelAccount, InvokeResponse
 from bot.card_actions import CardActions
 from bot.chat import ChatCommands
 from bot.commands import parse_command
-from bot.conversations import reference_fields
 from bot.deps import BotDeps
-from bot.roster import roster
+from bot.references import References
 from dialogs.request_dialog import RequestDialog
-from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 
@@ -30,11 +28,11 @@ class SignoffBot(TeamsActivityHandler):
         self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
         self.dialogs.add(RequestDialog(deps.catalog, deps.clock, deps.policy))
         self.chat = ChatCommands(deps)
-        self.card_actions = CardActions(deps)
-        self._known_refs: dict[str, tuple[str, str]] = {}
+        self.references = References(deps)
+        self.card_actions = CardActions(deps, self.references)
 
     async def on_turn(self, turn_context: TurnContext) -> None:
-        await self._remember(turn_context)
+        await self.references.remember(turn_context)
         await super().on_turn(turn_context)
         await self.conversation_state.save_changes(turn_context)
 
@@ -71,51 +69,4 @@ class SignoffBot(TeamsActivityHandler):
         bot_id = turn_context.activity.recipient.id if turn_context.activity.recipient else None
         if any(m.id == bot_id for m in teams_members_added):
             await self.chat.welcome(turn_context)
-            await self._remember_roster(turn_context)
-
-    async def _remember_roster(self, turn_context: TurnContext) -> None:
-        """Installed in a group chat or team: learn every member's Teams id, so the bot can open
-        a 1:1 chat with an owner who never wrote to it."""
-        base = reference_fields(turn_context.activity)
-        if base is None:
-            return
-        for member in await roster(turn_context):
-            if not member.aad_object_id:
-                continue
-            fields = {**base, "aad_object_id": member.aad_object_id.lower(),
-                      "user_id": member.id or "", "user_name": member.name or ""}
-            try:
-                await self._store_reference(fields["aad_object_id"], fields,
-                                            (fields["conversation_id"], fields["service_url"]))
-            except DatabaseUnavailable:
-                log.warning("roster of %s not stored: database unavailable",
-                            fields["conversation_id"])
-                return
-
-    async def _remember(self, turn_context: TurnContext) -> None:
-        """Keep every sender's latest conversation reference, so owners can be reached 1:1."""
-        fields = reference_fields(turn_context.activity)
-        if fields is None:
-            return
-        key = fields["aad_object_id"]
-        known = self._known_refs.get(key)
-        current = (fields["conversation_id"], fields["service_url"])
-        if known == current:
-            return
-        try:
-            await self._store_reference(key, fields, current)
-        except DatabaseUnavailable:
-            log.warning("conversation reference of %s not stored: database unavailable", key)
-
-    async def _store_reference(self, key: str, fields: dict[str, str],
-                               current: tuple[str, str]) -> None:
-        async with self.deps.uow_factory() as uow:
-            existing = await uow.conversations.get(key)
-            # A group chat must not replace a person's personal chat with the bot.
-            if (existing is not None and existing.conversation_type == "personal"
-                    and fields["conversation_type"] != "personal"):
-                self._known_refs[key] = current
-                return
-            await uow.conversations.upsert(**fields)
-            await uow.commit()
-        self._known_refs[key] = current
+            await self.references.remember_roster(turn_context)

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import contextlib
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
+from email.utils import parsedate_to_datetime
 from typing import Any
 
 from aiohttp import ClientError
@@ -42,14 +43,18 @@ class Route:
     service_url: str
     bot_id: str
     bot_name: str = "Signoff"
-    # Finds a person's Teams user id in the current conversation's roster, if there is one.
-    roster: Callable[[str], Awaitable[str | None]] | None = None
 
 
 class DeliveryFailed(Exception):
-    def __init__(self, reason: str) -> None:
+    """Teams did not take the message. `status` is Teams' HTTP status (None: no answer, e.g.
+    unreachable); `retry_after` its Retry-After in seconds, when it sent one."""
+
+    def __init__(self, reason: str, status: int | None = None,
+                 retry_after: float | None = None) -> None:
         super().__init__(reason)
         self.reason = reason
+        self.status = status
+        self.retry_after = retry_after
 
 
 def card_activity(card: dict[str, Any], summary: str = "") -> Activity:
@@ -78,7 +83,7 @@ class Messenger:
             return await self._create(aad, activity, route, ref)
         except DELIVERY_ERRORS as exc:
             log.warning("delivery to %s failed: %s", aad, type(exc).__name__)
-            raise DeliveryFailed(_describe(exc)) from exc
+            raise _failure(exc) from exc
 
     async def update(self, conversation_id: str, activity_id: str, service_url: str,
                      bot_id: str, activity: Activity) -> None:
@@ -102,7 +107,7 @@ class Messenger:
             outcome.result()
         except DELIVERY_ERRORS as exc:
             log.warning("card update %s failed: %s", activity_id, type(exc).__name__)
-            raise DeliveryFailed(_describe(exc)) from exc
+            raise _failure(exc) from exc
 
     async def _continue(self, ref: Any, activity: Activity) -> Delivered:
         outcome = _Outcome()
@@ -121,8 +126,7 @@ class Messenger:
         service_url = (ref.service_url if ref is not None else "") or route.service_url
         if not service_url:
             raise DeliveryFailed("no Teams service URL is known yet for this tenant")
-        member_id = (ref.user_id if ref is not None else "") or (
-            await route.roster(aad) if route.roster is not None else None) or aad
+        member_id = (ref.user_id if ref is not None else "") or aad
         parameters = ConversationParameters(
             is_group=False, bot=ChannelAccount(id=route.bot_id, name=route.bot_name),
             # The Teams user id when a group chat told us; else the Entra object id, which
@@ -177,6 +181,33 @@ class _Outcome:
         if self.delivered is None:
             raise DeliveryFailed("Teams did not open a chat with this person")
         return self.delivered
+
+
+def _failure(exc: BaseException) -> DeliveryFailed:
+    """A DeliveryFailed carrying what the relay needs to decide on a retry."""
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    headers = getattr(response, "headers", None)
+    return DeliveryFailed(
+        _describe(exc), status=status if isinstance(status, int) else None,
+        retry_after=_retry_after(headers) if isinstance(headers, Mapping) else None,
+    )
+
+
+def _retry_after(headers: Mapping[str, str]) -> float | None:
+    """Retry-After in seconds: a number, or an HTTP date taken against the response's Date."""
+    value = (headers.get("Retry-After") or "").strip()
+    if not value:
+        return None
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        wait = parsedate_to_datetime(value) - parsedate_to_datetime(headers.get("Date") or "")
+    except (TypeError, ValueError):  # not a date, no Date header, or naive against aware
+        return None
+    return max(0.0, wait.total_seconds())
 
 
 def _describe(exc: BaseException) -> str:

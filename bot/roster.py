@@ -36,11 +36,3 @@ async def roster(turn_context: TurnContext) -> list[TeamsChannelAccount]:
     except (ClientException, ClientError, OSError, TypeError) as exc:
         log.info("roster lookup failed (%s)", type(exc).__name__)
     return members
-
-
-async def teams_user_id(turn_context: TurnContext, aad_object_id: str) -> str | None:
-    """The Teams user id of `aad_object_id` if they are in this turn's group chat or team."""
-    for member in await roster(turn_context):
-        if (member.aad_object_id or "").lower() == aad_object_id.lower():
-            return str(member.id)
-    return None

@@ -6,7 +6,17 @@ import json
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from approvals.model import Decision, Note, Outcome, Request, RequestKind, Risk, State
+from approvals.model import (
+    Decision,
+    DecisionRule,
+    Note,
+    Outcome,
+    Request,
+    RequestKind,
+    Risk,
+    State,
+    Step,
+)
 from storage.tables import DecisionRow, NoteRow, RequestRow
 
 
@@ -31,6 +41,13 @@ def mutable_fields(request: Request) -> dict[str, Any]:
         "rollback_of": request.rollback_of,
         "emergency": request.emergency,
         "deciders": json.dumps(list(request.deciders)),
+        "rule": request.rule.value,
+        "steps": json.dumps([
+            {"role": s.role, "eligible": list(s.eligible), "approved_by": s.approved_by}
+            for s in request.steps
+        ]),
+        "due_at": request.due_at,
+        "escalation_level": request.escalation_level,
         "state": request.state.value,
         "version": request.version,
         "updated_at": request.updated_at,
@@ -70,7 +87,8 @@ def to_request(
         created_at=row.created_at, updated_at=row.updated_at, state=State(row.state),
         version=row.version, risk=Risk(row.risk) if row.risk else None, controls=row.controls,
         expires_on=row.expires_on, change_ref=row.change_ref, rollback_of=row.rollback_of,
-        emergency=row.emergency,
+        emergency=row.emergency, rule=DecisionRule(row.rule), steps=_steps(row.steps),
+        due_at=row.due_at, escalation_level=row.escalation_level,
         decisions=tuple(
             Decision(Outcome(d.outcome), d.decider_id, d.decider_name, d.decided_at, d.comment)
             for d in decisions
@@ -84,6 +102,15 @@ def deciders_pattern(person_id: str) -> str:
     quoted = json.dumps(person_id)
     escaped = quoted.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+def _steps(text: str) -> tuple[Step, ...]:
+    value: Sequence[Any] = json.loads(text or "[]")
+    return tuple(
+        Step(role=str(s["role"]), eligible=tuple(str(e) for e in s["eligible"]),
+             approved_by=str(s["approved_by"]) if s.get("approved_by") else None)
+        for s in value
+    )
 
 
 def _deciders(text: str) -> tuple[str, ...]:

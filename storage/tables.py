@@ -37,6 +37,11 @@ class RequestRow(SQLModel, table=True):
     requester_id: str
     requester_name: str
     deciders: str = Field(sa_type=Text)  # JSON list, routing order kept
+    rule: str = Field(default="any", sa_column_kwargs={"server_default": "any"})
+    # JSON list of {"role", "eligible", "approved_by"}: the approvals the request needs
+    steps: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
+    due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
     state: str
     version: int
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -137,6 +142,59 @@ class DialogStateRow(SQLModel, table=True):
     etag: str
     data: str = Field(sa_type=Text)
     updated_at: datetime = Field(sa_type=UTCDateTime)
+
+
+class JobRow(SQLModel, table=True):
+    """Due work. `next_attempt_at` is when it may run next (`due_at`, later after a failure);
+    a `running` row whose `claimed_at` is older than the lease belongs to a lost worker."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_jobs_key"),
+        Index("ix_jobs_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_jobs_request_id_state", "request_id", "state"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
+    key: str
+    kind: str
+    request_id: str
+    due_at: datetime = Field(sa_type=UTCDateTime)
+    detail: str = Field(default="{}", sa_type=Text)  # JSON object of strings
+    state: str = "pending"  # pending | running | done | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = None
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    done_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+
+
+class OutboxRow(SQLModel, table=True):
+    """A message owed to Teams, written with the state change that owes it; a relay sends it."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (
+        UniqueConstraint("key", name="uq_outbox_key"),
+        Index("ix_outbox_state_next_attempt_at", "state", "next_attempt_at"),
+        Index("ix_outbox_request_id", "request_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
+    key: str
+    request_id: str
+    recipient_id: str
+    kind: str
+    detail: str = Field(default="{}", sa_type=Text)  # JSON object of strings
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    state: str = "pending"  # pending | running | sent | failed
+    attempts: int = 0
+    next_attempt_at: datetime = Field(sa_type=UTCDateTime)
+    claimed_by: str | None = None
+    claimed_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    last_error: str | None = Field(default=None, sa_type=Text)
+    sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    activity_id: str | None = None
 
 
 metadata = SQLModel.metadata

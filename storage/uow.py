@@ -10,13 +10,22 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from approvals.ports import AuditLog, Clock, RequestRepository, SystemClock, UnitOfWork
+from approvals.ports import (
+    AuditLog,
+    Clock,
+    JobQueue,
+    Outbox,
+    RequestRepository,
+    SystemClock,
+    UnitOfWork,
+)
 from storage.audit_log import SqlAuditLog
 from storage.card_messages import CardMessageRepository
 from storage.conversations import ConversationRefRepository
 from storage.engine import DatabaseUnavailable, session_factory
+from storage.jobs import SqlJobQueue
+from storage.outbox import SqlOutbox
 from storage.request_repository import SqlRequestRepository
-
 
 # Failures of the database itself (not of a statement): the caller can only say "try later".
 UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
@@ -43,14 +52,18 @@ class SqlUnitOfWork:
     # Typed as the ports declare them: a Protocol's settable attributes are invariant.
     requests: RequestRepository
     audit: AuditLog
+    outbox: Outbox
+    jobs: JobQueue
     conversations: ConversationRefRepository
     cards: CardMessageRepository
 
     def __init__(
-        self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None
+        self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None,
+        on_queued: Callable[[], None] | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock: Clock = clock or SystemClock()
+        self._on_queued = on_queued
         self._session: AsyncSession | None = None
 
     async def __aenter__(self) -> Self:
@@ -62,6 +75,10 @@ class SqlUnitOfWork:
         self.requests = SqlRequestRepository(session, dialect)
         self._audit = SqlAuditLog(session, dialect)
         self.audit = self._audit
+        self._outbox = SqlOutbox(session, dialect)
+        self.outbox = self._outbox
+        self._jobs = SqlJobQueue(session, dialect)
+        self.jobs = self._jobs
         self.conversations = ConversationRefRepository(session, dialect, self._clock)
         self.cards = CardMessageRepository(session, self._clock)
         return self
@@ -88,6 +105,8 @@ class SqlUnitOfWork:
         if self._session is None:
             raise RuntimeError("commit() outside `async with`")
         await self._session.commit()
+        if self._on_queued is not None and (self._outbox.queued or self._jobs.queued):
+            self._on_queued()  # the relay and scheduler need not wait for their next poll
 
     async def verify_audit_chain(self) -> int | None:
         """The id of the first audit event whose hash chain breaks, or None."""
@@ -97,12 +116,15 @@ class SqlUnitOfWork:
 UnitOfWorkFactory = Callable[[], SqlUnitOfWork]
 
 
-def uow_factory(engine: AsyncEngine, clock: Clock | None = None) -> UnitOfWorkFactory:
-    """A new unit of work per call, all sharing the engine's connection pool."""
+def uow_factory(
+    engine: AsyncEngine, clock: Clock | None = None, on_queued: Callable[[], None] | None = None
+) -> UnitOfWorkFactory:
+    """A new unit of work per call, all sharing the engine's connection pool. `on_queued` is
+    called after a commit that added outbox messages or jobs (it wakes the workers)."""
     sessions = session_factory(engine)
 
     def create() -> SqlUnitOfWork:
-        return SqlUnitOfWork(sessions, clock)
+        return SqlUnitOfWork(sessions, clock, on_queued)
 
     return create
 

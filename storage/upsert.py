@@ -1,4 +1,4 @@
-"""INSERT ... ON CONFLICT DO UPDATE for the two databases we run on."""
+"""INSERT ... ON CONFLICT DO UPDATE / DO NOTHING for the two databases we run on."""
 
 from __future__ import annotations
 
@@ -30,3 +30,16 @@ def upsert(
         lite = sqlite.insert(table).values(**values)
         return lite.on_conflict_do_update(index_elements=list(key), set_=dict(changes))
     raise ValueError(f"no upsert for dialect {dialect!r}")
+
+
+def insert_once(
+    dialect: str, table: Table, values: Mapping[str, Any], key: Sequence[str]
+) -> Insert:
+    """Insert `values` unless a row with the same `key` exists (then do nothing, no error)."""
+    if dialect == "postgresql":
+        pg = postgresql.insert(table).values(**values)
+        return pg.on_conflict_do_nothing(index_elements=list(key))
+    if dialect == "sqlite":
+        lite = sqlite.insert(table).values(**values)
+        return lite.on_conflict_do_nothing(index_elements=list(key))
+    raise ValueError(f"no insert-once for dialect {dialect!r}")

@@ -9,9 +9,12 @@ from typing import Any
 import aiohttp
 import pytest
 from aiohttp.test_utils import TestServer
+from sqlalchemy.exc import DBAPIError
 
-from app import create_app
+from app import WORKERS, create_app
+from bot.workers import WorkerOptions
 from settings import Settings
+from storage.engine import DatabaseUnavailable
 from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.teams import TeamsClient
 
@@ -50,9 +53,25 @@ class BotProcess:
         self.server: TestServer | None = None
 
     async def start(self) -> str:
-        self.server = TestServer(create_app(self.settings, clock=self.clock), host="127.0.0.1")
+        async def no_wait(seconds: float) -> None:
+            return None
+
+        # The workers do not run in the background: `settle()` delivers what a turn queued,
+        # so a test sees Teams' side of a turn as soon as the turn is over.
+        options = WorkerOptions(background=False, sleep=no_wait, random=lambda: 0.5)
+        self.app = create_app(self.settings, clock=self.clock, workers=options)
+        self.server = TestServer(self.app, host="127.0.0.1")
         await self.server.start_server()
         return str(self.server.make_url("/api/messages"))
+
+    async def settle(self) -> None:
+        """Deliver everything queued and run every job that is due by the test's clock."""
+        workers = self.app[WORKERS]
+        try:
+            while await workers.scheduler.drain() + await workers.relay.drain():
+                pass
+        except (DatabaseUnavailable, DBAPIError, OSError):
+            pass  # a test that kills the database: the background loops would log and retry
 
     async def stop(self) -> None:
         if self.server is not None:
@@ -72,7 +91,8 @@ def app_database_url(sqlite_url: str) -> str:
 
 
 @pytest.fixture
-async def bot_process(app_database_url: str, clock: SteppingClock) -> AsyncIterator[BotProcess]:
+async def bot_process(app_database_url: str, clock: SteppingClock,
+                      connector: FakeConnector) -> AsyncIterator[BotProcess]:
     process = BotProcess(Settings(database_url=app_database_url), clock)
     yield process
     await process.stop()
@@ -82,7 +102,7 @@ async def bot_process(app_database_url: str, clock: SteppingClock) -> AsyncItera
 async def teams(bot_process: BotProcess, connector: FakeConnector) -> AsyncIterator[TeamsClient]:
     url = await bot_process.start()
     async with aiohttp.ClientSession() as session:
-        yield TeamsClient(url, connector.url, session)
+        yield TeamsClient(url, connector.url, session, settle=bot_process.settle)
 
 
 def find_data(card: dict[str, Any], verb: str) -> dict[str, Any]:

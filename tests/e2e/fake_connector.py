@@ -6,13 +6,19 @@ replied and updated activities; and it can be told to fail: 429 with Retry-After
 
 from __future__ import annotations
 
+import asyncio
 import itertools
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from datetime import datetime
+from typing import Any, Protocol
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
+
+
+class Clock(Protocol):
+    def now(self) -> datetime: ...
 
 
 @dataclass
@@ -22,6 +28,7 @@ class Call:
     conversation_id: str
     activity_id: str | None
     body: dict[str, Any]
+    at: datetime | None = None  # by the connector's clock, when it has one
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -70,6 +77,8 @@ class FakeConnector:
     rosters: dict[str, list[dict[str, str]]] = field(default_factory=dict)
     _ids: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     server: TestServer | None = None
+    clock: Clock | None = None  # stamps each call (a test's injected clock)
+    _arrived: asyncio.Event = field(default_factory=asyncio.Event)
 
     @property
     def url(self) -> str:
@@ -90,6 +99,20 @@ class FakeConnector:
     def created(self) -> list[Call]:
         return [c for c in self.calls if c.path == "/v3/conversations"]
 
+    def _record(self, call: Call) -> Call:
+        call.at = self.clock.now() if self.clock is not None else None
+        self.calls.append(call)
+        self._arrived.set()
+        return call
+
+    async def wait_until(self, done: Callable[[], bool]) -> None:
+        """Wait for calls from a background task (real I/O) until `done()` holds."""
+        while True:
+            self._arrived.clear()  # before the check: a call arriving after it is not lost
+            if done():
+                return
+            await self._arrived.wait()
+
     def _injected(self, call: Call) -> web.Response | None:
         for failure in self.failures:
             if failure.times > 0 and failure.match(call):
@@ -103,8 +126,7 @@ class FakeConnector:
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
-        call = Call("POST", request.path, "", None, body)
-        self.calls.append(call)
+        call = self._record(Call("POST", request.path, "", None, body))
         if (injected := self._injected(call)) is not None:
             return injected
         members = body.get("members") or []
@@ -121,8 +143,7 @@ class FakeConnector:
         cid = request.match_info["cid"]
         aid = request.match_info.get("aid")
         body = await request.json() if request.can_read_body else {}
-        call = Call(request.method, request.path, cid, aid, body)
-        self.calls.append(call)
+        call = self._record(Call(request.method, request.path, cid, aid, body))
         if (injected := self._injected(call)) is not None:
             return injected
         if request.method == "PUT":
@@ -131,14 +152,14 @@ class FakeConnector:
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
-        self.calls.append(Call("GET", request.path, cid, None, {}))
+        self._record(Call("GET", request.path, cid, None, {}))
         if cid not in self.rosters:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
         return web.json_response({"members": self.rosters[cid]})
 
     async def _delete(self, request: web.Request) -> web.Response:
-        self.calls.append(Call("DELETE", request.path, request.match_info["cid"],
-                               request.match_info["aid"], {}))
+        self._record(Call("DELETE", request.path, request.match_info["cid"],
+                          request.match_info["aid"], {}))
         return web.Response(status=200)
 
     async def start(self) -> FakeConnector:

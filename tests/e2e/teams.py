@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import itertools
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -41,10 +42,13 @@ GROUP_CHAT = "19:group-chat@thread.v2"
 class TeamsClient:
     """Plays the Teams service: sends activities to the bot as users would."""
 
-    def __init__(self, bot_url: str, service_url: str, session: aiohttp.ClientSession) -> None:
+    def __init__(self, bot_url: str, service_url: str, session: aiohttp.ClientSession,
+                 settle: Callable[[], Awaitable[object]] | None = None) -> None:
         self.bot_url = bot_url
         self.service_url = service_url
         self.session = session
+        # Delivers what the turn queued (the bot's outbox) before the test looks at Teams.
+        self.settle = settle
 
     def activity(self, user: User, kind: str, conversation: str | None = None,
                  **fields: Any) -> dict[str, Any]:
@@ -76,7 +80,13 @@ class TeamsClient:
         else:
             body = self.activity(user, "message", text=text)
         async with await self.post(body) as response:
-            return response.status
+            status = response.status
+        await self.delivered()
+        return status
+
+    async def delivered(self) -> None:
+        if self.settle is not None:
+            await self.settle()
 
     async def click(self, user: User, verb: str, data: dict[str, Any],
                     reply_to_id: str = "card-1", conversation: str | None = None) -> dict[str, Any]:
@@ -89,4 +99,5 @@ class TeamsClient:
         async with await self.post(body) as response:
             assert response.status == 200, await response.text()
             result: dict[str, Any] = await response.json()
-            return result
+        await self.delivered()
+        return result

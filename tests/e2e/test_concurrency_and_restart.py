@@ -49,13 +49,15 @@ async def test_restart_between_request_and_decision_and_the_old_card_still_works
     bot_process: BotProcess, connector: FakeConnector, app_database_url: str
 ) -> None:
     async with aiohttp.ClientSession() as session:
-        teams = TeamsClient(await bot_process.start(), connector.url, session)
+        teams = TeamsClient(await bot_process.start(), connector.url, session,
+                            settle=bot_process.settle)
         await teams.say(MEGAN, "hi")
         await submit_exception(teams, connector)
         owner_card = connector.sent_to(MEGAN.personal_conversation)[-1]
         await bot_process.stop()
 
-        teams = TeamsClient(await bot_process.start(), connector.url, session)
+        teams = TeamsClient(await bot_process.start(), connector.url, session,
+                            settle=bot_process.settle)
         data = find_data(owner_card.cards[0], "decision.approve")
         decided = await teams.click(MEGAN, "decision.approve", data,
                                     reply_to_id=owner_card.body.get("id") or "card")
@@ -69,13 +71,15 @@ async def test_request_dialog_survives_a_restart(
     bot_process: BotProcess, connector: FakeConnector
 ) -> None:
     async with aiohttp.ClientSession() as session:
-        teams = TeamsClient(await bot_process.start(), connector.url, session)
+        teams = TeamsClient(await bot_process.start(), connector.url, session,
+                            settle=bot_process.settle)
         await teams.say(ALEX, "request exception")
         prompt = connector.sent_to(ALEX.personal_conversation)[-1]
         assert "Which asset" in (prompt.body.get("text") or "")
         await bot_process.stop()
 
-        teams = TeamsClient(await bot_process.start(), connector.url, session)
+        teams = TeamsClient(await bot_process.start(), connector.url, session,
+                            settle=bot_process.settle)
         await teams.say(ALEX, "kv-payments")  # a typo: the dialog suggests, still waiting
         retry = connector.sent_to(ALEX.personal_conversation)[-1]
         assert "kv-payments-prod" in str(retry.body)

@@ -58,7 +58,8 @@ async def test_ask_for_info_goes_to_the_requester_and_back(
     request, _ = await stored(app_database_url, "EXC-1")
     assert request.state is State.PENDING
     assert [n.text for n in request.notes] == ["Which IP ranges?", "10.0.0.0/24 only"]
-    updated = connector.updates()[-1]
+    updated = [c for c in connector.updates()
+               if c.conversation_id == MEGAN.personal_conversation][-1]
     assert "10.0.0.0/24 only" in updated.card_text
     assert "decision.approve" in verbs(updated.cards[0])
 
@@ -106,20 +107,31 @@ async def test_unreachable_owner_leaves_the_request_pending_and_says_so(
 ) -> None:
     connector.refuse_members.add(MEGAN.aad)
     confirmation = await submit_exception(teams, connector)
-    text = str(confirmation)
-    assert "EXC-1" in text and "could not be delivered to Megan Bowen" in text
+    assert "EXC-1" in str(confirmation) and "Megan Bowen" in str(confirmation)
+    told = connector.sent_to(ALEX.personal_conversation)[-1].card_text
+    assert "EXC-1 could not be delivered to Megan Bowen" in told and "my approvals" in told
     request, _ = await stored(app_database_url, "EXC-1")
     assert request.state is State.PENDING
 
 
-async def test_throttled_owner_delivery_is_reported_not_lost(
-    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+async def test_throttled_owner_delivery_is_retried_when_teams_says_not_lost(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str, clock, bot_process
 ) -> None:
     await teams.say(MEGAN, "hi")
-    connector.fail(429, times=10, retry_after="1",
+    connector.fail(429, times=2, retry_after="30",
                    match=lambda call: call.conversation_id == MEGAN.personal_conversation)
     confirmation = await submit_exception(teams, connector)
-    assert "could not be delivered" in str(confirmation) and "429" in str(confirmation)
+    assert "EXC-1" in str(confirmation)
+    assert len(connector.sent_to(MEGAN.personal_conversation)) == 2  # "hi" answer, one 429
+    clock.advance(seconds=29)
+    await bot_process.settle()
+    assert len(connector.sent_to(MEGAN.personal_conversation)) == 2, "Retry-After is honoured"
+    for _ in range(2):
+        clock.advance(seconds=31)
+        await bot_process.settle()
+    cards = [c for c in connector.sent_to(MEGAN.personal_conversation)
+             if c.cards and "decision.approve" in verbs(c.cards[0])]
+    assert len(cards) == 3  # two refused, then one delivered: exactly one card reached Megan
     request, _ = await stored(app_database_url, "EXC-1")
     assert request.state is State.PENDING
 

@@ -15,6 +15,7 @@ from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from approvals.catalog import Catalog, build_catalog
+from approvals.deadlines import run_due_job
 from approvals.model import (
     Actor,
     AuditEvent,
@@ -25,7 +26,17 @@ from approvals.model import (
     Source,
     State,
 )
-from approvals.ports import AuditLog, Clock, RequestRepository, UnitOfWork
+from approvals.policies import Policy
+from approvals.ports import (
+    AuditLog,
+    Clock,
+    Job,
+    JobQueue,
+    Notification,
+    Outbox,
+    RequestRepository,
+    UnitOfWork,
+)
 
 T0 = datetime(2025, 3, 3, 9, 30, tzinfo=UTC)
 
@@ -58,6 +69,10 @@ class FakeDatabase:
     notes: dict[str, list[Note]] = field(default_factory=dict)
     audit: list[AuditEvent] = field(default_factory=list)
     last_number: dict[RequestKind, int] = field(default_factory=dict)
+    outbox: dict[str, Notification] = field(default_factory=dict)  # by key, in queue order
+    jobs: dict[str, Job] = field(default_factory=dict)  # due, not yet run, by key
+    done_jobs: dict[str, Job] = field(default_factory=dict)  # claimed by a worker
+    cancelled_jobs: dict[str, Job] = field(default_factory=dict)
 
     def copy(self) -> FakeDatabase:
         return FakeDatabase(
@@ -66,6 +81,10 @@ class FakeDatabase:
             notes={k: list(v) for k, v in self.notes.items()},
             audit=list(self.audit),
             last_number=dict(self.last_number),
+            outbox=dict(self.outbox),
+            jobs=dict(self.jobs),
+            done_jobs=dict(self.done_jobs),
+            cancelled_jobs=dict(self.cancelled_jobs),
         )
 
     def request(self, request_id: str) -> Request | None:
@@ -105,6 +124,37 @@ class FakeDatabase:
 
     def append_audit(self, event: AuditEvent) -> None:
         self.audit.append(event)
+
+    def queue(self, notification: Notification) -> None:
+        self.outbox.setdefault(notification.key, notification)
+
+    def schedule(self, job: Job) -> None:
+        if job.key not in self.done_jobs:
+            self.jobs.setdefault(job.key, job)
+
+    def cancel(self, request_id: str, kinds: tuple[str, ...] | None) -> None:
+        for key, job in list(self.jobs.items()):
+            if job.request_id == request_id and (kinds is None or job.kind in kinds):
+                self.cancelled_jobs[key] = self.jobs.pop(key)
+
+    def claim(self, key: str) -> None:
+        self.done_jobs[key] = self.jobs.pop(key)
+
+    # What a test looks at.
+
+    def notifications(self, request_id: str | None = None, kind: str | None = None
+                      ) -> list[Notification]:
+        return [n for n in self.outbox.values()
+                if (request_id is None or n.request_id == request_id)
+                and (kind is None or n.kind == kind)]
+
+    def sent(self, kind: str, request_id: str | None = None) -> list[str]:
+        """The recipients of notifications of `kind`, in queue order."""
+        return [n.recipient_id for n in self.notifications(request_id, kind)]
+
+    def due_jobs(self, now: datetime) -> list[Job]:
+        return sorted((j for j in self.jobs.values() if j.due_at <= now),
+                      key=lambda j: (j.due_at, j.key))
 
 
 Write = Callable[[FakeDatabase], None]
@@ -198,6 +248,25 @@ class FakeAuditLog:
         return self._tx.view().audit_for(request_id)
 
 
+class FakeOutbox:
+    def __init__(self, tx: FakeTransaction) -> None:
+        self._tx = tx
+
+    async def add(self, notification: Notification) -> None:
+        self._tx.write(lambda db: db.queue(notification))
+
+
+class FakeJobQueue:
+    def __init__(self, tx: FakeTransaction) -> None:
+        self._tx = tx
+
+    async def schedule(self, job: Job) -> None:
+        self._tx.write(lambda db: db.schedule(job))
+
+    async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
+        self._tx.write(lambda db: db.cancel(request_id, kinds))
+
+
 class FakeUnitOfWork:
     """Rolls back on exit unless `commit()` was called; `commits` counts the commits."""
 
@@ -206,6 +275,8 @@ class FakeUnitOfWork:
         self._tx = FakeTransaction(self.db)
         self.requests: RequestRepository = FakeRequestRepository(self._tx)
         self.audit: AuditLog = FakeAuditLog(self._tx)
+        self.outbox: Outbox = FakeOutbox(self._tx)
+        self.jobs: JobQueue = FakeJobQueue(self._tx)
         self.commits = 0
         self.rollbacks = 0
 
@@ -236,11 +307,27 @@ class FakeUnitOfWork:
         self.commits += 1
 
 
+async def run_due_jobs(
+    db: FakeDatabase, catalog: Catalog, policy: Policy, clock: Clock
+) -> list[Job]:
+    """The scheduler's worker, by hand: claim each job due by the clock, oldest first, and run
+    it in its own unit of work (a job may plan another that is due at once)."""
+    ran: list[Job] = []
+    while due := db.due_jobs(clock.now()):
+        job = due[0]
+        db.claim(job.key)
+        await run_due_job(FakeUnitOfWork(db), catalog, policy, clock, job)
+        ran.append(job)
+    return ran
+
+
 if TYPE_CHECKING:  # mypy checks that the fakes satisfy the ports
     _clock: Clock = FakeClock()
     _uow: UnitOfWork = FakeUnitOfWork()
     _requests: RequestRepository = FakeRequestRepository(FakeTransaction(FakeDatabase()))
     _audit: AuditLog = FakeAuditLog(FakeTransaction(FakeDatabase()))
+    _outbox: Outbox = FakeOutbox(FakeTransaction(FakeDatabase()))
+    _jobs: JobQueue = FakeJobQueue(FakeTransaction(FakeDatabase()))
 
 
 # The small catalog: megan owns payments-api (adele backs her up), the payments team owns the
@@ -251,10 +338,12 @@ AAD = {
     "adele": "00000000-0000-0000-0000-0000000000022",
     "alex": "00000000-0000-0000-0000-0000000000020",
     "outsider": "00000000-0000-0000-0000-0000000000099",
+    "lynne": "00000000-0000-0000-0000-0000000000025",
+    "isaiah": "00000000-0000-0000-0000-0000000000023",
 }
 NAMES = {
     "megan": "Megan Bowen", "adele": "Adele Vance", "alex": "Alex Wilber",
-    "outsider": "Oscar Outsider",
+    "outsider": "Oscar Outsider", "lynne": "Lynne Robbins", "isaiah": "Isaiah Langer",
 }
 
 
@@ -283,6 +372,23 @@ def catalog_data() -> dict[str, Any]:
 
 def small_catalog() -> Catalog:
     return build_catalog(catalog_data())
+
+
+def policy_catalog() -> Catalog:
+    """The small catalog with a security team (lynne, isaiah), lynne as everyone's manager,
+    and `siem`, a critical asset lynne owns alone."""
+    data = catalog_data()
+    for person in data["people"]:
+        person["manager"] = "lynne"
+    data["people"] += [
+        {"id": pid, "name": NAMES[pid], "email": f"{pid}@example.com", "aad_object_id": AAD[pid]}
+        for pid in ("lynne", "isaiah")
+    ]
+    data["teams"].append({"id": "security-team", "name": "Security",
+                          "members": ["lynne", "isaiah"]})
+    data["assets"].append({"name": "siem", "kind": "azure-sentinel", "owner": "lynne",
+                           "tier": "critical"})
+    return build_catalog(data)
 
 
 def actor(person_id: str) -> Actor:

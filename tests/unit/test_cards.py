@@ -22,7 +22,8 @@ from approvals.errors import (
     UnknownRequest,
 )
 from approvals.model import Decision, Note, Outcome, Request, RequestKind, Risk, State
-from approvals.policies import DEFAULT_POLICY, MAX_TEXT, Policy, validate_draft
+from approvals.policies import DEFAULT_POLICY, MAX_TEXT, validate_draft
+from approvals.policy_file import build_policy
 from approvals.services import Ownership
 from cards import catalog_of_examples as ex
 from cards import verbs
@@ -285,7 +286,8 @@ def test_exception_form_hint_for_a_critical_asset_and_for_no_asset(catalog: Cata
 
 
 def test_exception_form_takes_a_policy_or_its_max_days(catalog: Catalog) -> None:
-    policy = Policy(max_exception_days=14, max_exception_days_critical=7)
+    policy = build_policy({"exception": {"max_duration": "14d"},
+                           "tiers": {"critical": {"exception": {"max_duration": "7d"}}}})
     for given in (policy, policy.max_days):
         card = card_to_dict(exception_form(catalog, TODAY, given, asset_name="payments-api"))
         assert inputs(card)["expires_on"]["max"] == (TODAY + timedelta(days=14)).isoformat()

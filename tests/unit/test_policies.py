@@ -7,17 +7,18 @@ from datetime import date, timedelta
 
 import pytest
 
-from approvals.catalog import build_catalog
+from approvals.catalog import Catalog, build_catalog
 from approvals.errors import ExpiryTooLate, InvalidRequest, NoDecider
-from approvals.model import RequestDraft, RequestKind, Risk, Tier
+from approvals.model import Asset, DecisionRule, RequestDraft, RequestKind, Risk, Tier
 from approvals.policies import (
     DEFAULT_POLICY,
     MAX_TEXT,
     MAX_TITLE,
-    Policy,
-    deciders_for,
+    OWNER_BACKUP_OR_TEAM,
     validate_draft,
 )
+from approvals.policy_file import build_policy
+from approvals.staffing import deciders_now, staff
 
 from .fakes import catalog_data, small_catalog
 
@@ -33,13 +34,19 @@ def draft(**changes: object) -> RequestDraft:
     return replace(base, **changes)  # type: ignore[arg-type]
 
 
+def deciders_for(catalog: Catalog, asset: Asset, requester: str | None) -> tuple[str, ...]:
+    """Who decides under the default rule: any one of owner, backup or the owning team."""
+    steps = staff(catalog, asset, OWNER_BACKUP_OR_TEAM, requester or "")
+    return deciders_now(DecisionRule.ANY, steps, requester or "")
+
+
 def problems_of(d: RequestDraft, asset: str = "payments-api") -> dict[str, str]:
     with pytest.raises(InvalidRequest) as invalid:
         validate_draft(d, CATALOG.assets[asset], TODAY, DEFAULT_POLICY)
     return invalid.value.problems
 
 
-# --- deciders_for -------------------------------------------------------------------------------
+# --- the default deciders --------------------------------------------------------------------
 
 
 @pytest.mark.parametrize(("asset", "requester", "deciders"), [
@@ -99,7 +106,8 @@ def test_the_expiry_may_reach_the_limit_but_not_pass_it(asset: str, limit: int) 
 
 
 def test_a_stricter_policy_is_honoured() -> None:
-    policy = Policy(max_exception_days=10, max_exception_days_critical=3)
+    policy = build_policy({"exception": {"max_duration": "10d"},
+                           "tiers": {"critical": {"exception": {"max_duration": "3d"}}}})
 
     with pytest.raises(ExpiryTooLate) as too_late:
         validate_draft(draft(expires_on=TODAY + timedelta(days=4)), CATALOG.assets["kv-payments"],

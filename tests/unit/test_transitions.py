@@ -42,6 +42,12 @@ def test_a_terminal_state_has_no_way_out(state: State) -> None:
     (State.PENDING, Action.APPROVE_EMERGENCY, State.APPROVED_PENDING_REVIEW),
     (State.APPROVED_PENDING_REVIEW, Action.CONFIRM_REVIEW, State.APPROVED),
     (State.APPROVED_PENDING_REVIEW, Action.REJECT_REVIEW, State.REJECTED),
+    # A step approved while others remain, or more people asked after a deadline: same state.
+    (State.PENDING, Action.APPROVE_STEP, State.PENDING),
+    (State.INFO_REQUESTED, Action.APPROVE_STEP, State.INFO_REQUESTED),
+    (State.APPROVED_PENDING_REVIEW, Action.APPROVE_STEP, State.APPROVED_PENDING_REVIEW),
+    (State.PENDING, Action.ESCALATE, State.PENDING),
+    (State.APPROVED_PENDING_REVIEW, Action.ESCALATE, State.APPROVED_PENDING_REVIEW),
 ])
 def test_the_lifecycle_of_the_design(state: State, action: Action, after: State) -> None:
     assert next_state(state, action) is after
@@ -54,6 +60,9 @@ def test_the_lifecycle_of_the_design(state: State, action: Action, after: State)
     (State.PENDING, Action.REVOKE),
     (State.APPROVED, Action.WITHDRAW),
     (State.ACTIVE, Action.EXPIRE),
+    (State.INFO_REQUESTED, Action.ESCALATE),  # nobody is chased while the requester owes
+    (State.APPROVED, Action.APPROVE_STEP),
+    (State.APPROVED_PENDING_REVIEW, Action.ASK_INFO),
 ])
 def test_next_state_is_none_for_what_the_table_forbids(state: State, action: Action) -> None:
     assert next_state(state, action) is None

@@ -1,0 +1,88 @@
+"""Deadlines as due jobs: reminders before a decision's deadline, escalation after it."""
+
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from approvals.catalog import Catalog
+from approvals.escalation import escalate, reached_people
+from approvals.model import Request, State, Tier
+from approvals.notifications import REMINDER, notify
+from approvals.policies import Policy, Rules
+from approvals.ports import Clock, Job, UnitOfWork
+
+log = logging.getLogger(__name__)
+
+REMIND = "remind"
+ESCALATE = "escalate"
+DEADLINE_JOBS = (REMIND, ESCALATE)
+MAX_REMINDERS = 12  # the last ones before the deadline; a tighter cadence is noise
+WAITING_FOR_DECIDERS = (State.PENDING, State.APPROVED_PENDING_REVIEW)
+
+
+def rules_of(catalog: Catalog, policy: Policy, request: Request) -> Rules:
+    """The policy for the request's asset tier and kind (medium if the asset left the catalog)."""
+    asset = catalog.assets.get(request.asset_name)
+    return policy.rules_for(asset.tier if asset else Tier.MEDIUM, request.kind)
+
+
+def plan_jobs(request: Request, rules: Rules, now: datetime) -> list[Job]:
+    """Reminders before the deadline (until a first escalation), the next escalation at due_at."""
+    if request.due_at is None or request.state not in WAITING_FOR_DECIDERS:
+        return []
+    version = str(request.version)
+    jobs: list[Job] = []
+    window, every = rules.window(request.state is State.APPROVED_PENDING_REVIEW)
+    if request.escalation_level == 0 and every is not None:
+        n = 1
+        while n * every < window and n <= MAX_REMINDERS:
+            at = request.due_at - n * every
+            if at > now:
+                jobs.append(Job(
+                    key=f"{request.id}:v{version}:{REMIND}:{n}", kind=REMIND,
+                    request_id=request.id, due_at=at, detail={"version": version, "n": str(n)},
+                ))
+            n += 1
+    level = request.escalation_level + 1
+    if level <= len(rules.escalation):
+        jobs.append(Job(
+            key=f"{request.id}:v{version}:{ESCALATE}:{level}", kind=ESCALATE,
+            request_id=request.id, due_at=request.due_at,
+            detail={"version": version, "level": str(level)},
+        ))
+    return sorted(jobs, key=lambda j: j.due_at)
+
+
+async def replan(uow: UnitOfWork, request: Request, rules: Rules, now: datetime) -> None:
+    """Drop the request's deadline jobs and schedule the ones that still apply."""
+    await uow.jobs.cancel(request.id, DEADLINE_JOBS)
+    for job in plan_jobs(request, rules, now):
+        await uow.jobs.schedule(job)
+
+
+async def run_due_job(
+    uow: UnitOfWork, catalog: Catalog, policy: Policy, clock: Clock, job: Job
+) -> None:
+    """A due job acts once, on the version it was planned for; else it does nothing."""
+    async with uow:
+        request = await uow.requests.get(job.request_id)
+        if (request is None or request.state not in WAITING_FOR_DECIDERS
+                or job.detail.get("version") != str(request.version)):
+            return
+        now = clock.now()
+        rules = rules_of(catalog, policy, request)
+        if job.kind == REMIND:
+            n = job.detail.get("n", "1")
+            detail = {"due_at": request.due_at.isoformat() if request.due_at else ""}
+            await notify(uow, request, REMINDER, reached_people(catalog, rules, request), now,
+                         detail, tag=f"{REMINDER}-{n}")
+        elif job.kind == ESCALATE:
+            escalated = await escalate(uow, catalog, rules, request, now, job.key)
+            if escalated is None:
+                return
+            await replan(uow, escalated, rules, now)
+        else:
+            log.warning("job %s: unknown kind %r, skipped", job.key, job.kind)
+            return
+        await uow.commit()

@@ -1,0 +1,112 @@
+"""An overdue decision goes to the next people in the policy's escalation chain."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from approvals.catalog import Catalog
+from approvals.model import AuditEvent, Request, Source, State
+from approvals.notifications import (
+    APPROVAL,
+    ESCALATED,
+    ESCALATION,
+    REVIEW,
+    notify,
+    refresh_cards,
+)
+from approvals.policies import CHANNEL_PREFIX, Rules
+from approvals.ports import UnitOfWork
+from approvals.staffing import (
+    add_eligible,
+    approvers,
+    deciders_now,
+    first_line,
+    people_in_role,
+    stand_in_steps,
+    steps_of,
+)
+from approvals.transitions import Action, next_state
+
+SIGNOFF = ("signoff", "Signoff")  # the actor of what the scheduler does
+
+
+async def escalate(
+    uow: UnitOfWork, catalog: Catalog, rules: Rules, request: Request, now: datetime,
+    job_key: str,
+) -> Request | None:
+    """Overdue: the chain's next people stand in for the owner's side; a channel is told."""
+    target = _next_target(catalog, rules, request)
+    if target is None:
+        return None
+    level, entry, reached, skipped = target
+    steps = steps_of(request)
+    already = {p for i in stand_in_steps(request.rule, steps) for p in steps[i].eligible}
+    added = tuple(p for p in reached if p not in already)  # newly eligible; the rest were
+    new_steps = add_eligible(request.rule, steps, added) if added else steps
+    state = next_state(request.state, Action.ESCALATE)
+    assert state is request.state, "escalation never changes the state"
+    last = level >= len(rules.escalation)
+    updated = request.evolve(
+        version=request.version + 1, updated_at=now, steps=new_steps,
+        deciders=deciders_now(request.rule, new_steps, request.requester_id) or request.deciders,
+        escalation_level=level, due_at=None if last else now + rules.escalate_every,
+    )
+    if not await uow.requests.compare_and_set(updated, request.version):
+        return None  # a decision won the race; it planned its own jobs
+    before = ", ".join(catalog.display(p) for p in request.deciders)
+    after = ", ".join(catalog.display(p) for p in reached) or entry
+    detail = {"level": str(level), "to_role": entry, "from": before, "to": after,
+              "version": str(updated.version)}
+    if skipped:
+        detail["skipped"] = ", ".join(skipped)
+    await uow.audit.append(AuditEvent(
+        action="request.escalated", outcome="ok", actor_id=SIGNOFF[0], actor_name=SIGNOFF[1],
+        at=now, request_id=request.id, source=Source(channel="scheduler", activity_id=job_key),
+        detail=detail,
+    ))
+    kind = REVIEW if request.state is State.APPROVED_PENDING_REVIEW else APPROVAL
+    await notify(uow, updated, kind, reached, now,
+                 {"escalated": "true", "on_behalf_of": before})
+    if entry.startswith(CHANNEL_PREFIX):
+        await notify(uow, updated, ESCALATION, [entry], now, {"deciders": before})
+    await notify(uow, updated, ESCALATED, [request.requester_id], now, {"to": after})
+    await refresh_cards(uow, updated, now)
+    return updated
+
+
+def reached_people(catalog: Catalog, rules: Rules, request: Request) -> tuple[str, ...]:
+    """Who has the approval card now: the first line at submission, then each person the
+    escalation chain brought in so far (who may still act)."""
+    asset = catalog.assets.get(request.asset_name)
+    if asset is None:
+        return request.deciders
+    steps = steps_of(request)
+    people = list(first_line(catalog, asset, request.rule, steps, request.requester_id))
+    for entry in rules.escalation[:request.escalation_level]:
+        if not entry.startswith(CHANNEL_PREFIX):
+            people += people_in_role(catalog, asset, entry)
+    return tuple(p for p in dict.fromkeys(people) if p in request.deciders)
+
+
+def _next_target(
+    catalog: Catalog, rules: Rules, request: Request
+) -> tuple[int, str, tuple[str, ...], list[str]] | None:
+    """(new level, chain entry, people reached, entries skipped) of the next useful step: the
+    first entry with someone who is not the requester, has not approved, and has not had the
+    card yet (the first line at submission, or an earlier entry of the chain)."""
+    asset = catalog.assets.get(request.asset_name)
+    steps = steps_of(request)
+    taken = approvers(steps) | {request.requester_id}
+    stand_in = stand_in_steps(request.rule, steps)
+    reached_before = set(reached_people(catalog, rules, request))
+    skipped: list[str] = []
+    for level in range(request.escalation_level + 1, len(rules.escalation) + 1):
+        entry = rules.escalation[level - 1]
+        if entry.startswith(CHANNEL_PREFIX):
+            return level, entry, (), skipped
+        people = people_in_role(catalog, asset, entry) if asset and stand_in else ()
+        reach = tuple(p for p in people if p not in taken and p not in reached_before)
+        if reach:
+            return level, entry, reach, skipped
+        skipped.append(entry)
+    return None

@@ -1,0 +1,75 @@
+"""Questions answered from the records: who owns what, where a request stands, who waits."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from approvals.catalog import Catalog
+from approvals.errors import UnknownRequest
+from approvals.model import Actor, Asset, Request
+from approvals.ports import UnitOfWork
+
+
+def person_id_of(catalog: Catalog, actor: Actor) -> str | None:
+    """Who the actor is in the catalog, by their Entra object id only."""
+    person = catalog.person_by_aad(actor.aad_object_id)
+    return person.id if person else None
+
+
+def acting_id(catalog: Catalog, actor: Actor) -> str:
+    """The actor's catalog id, or `aad:<object id>` for someone the catalog does not know."""
+    return person_id_of(catalog, actor) or f"aad:{actor.aad_object_id}"
+
+
+async def load_request(uow: UnitOfWork, request_id: str) -> Request:
+    """A request by id, whatever the case of the id; else UnknownRequest."""
+    key = request_id.strip().upper()
+    request = await uow.requests.get(key)
+    if request is None:
+        raise UnknownRequest(key)
+    return request
+
+
+@dataclass(frozen=True)
+class Ownership:
+    asset: Asset
+    owner: str
+    backup: str | None
+    team: str | None
+    open_requests: list[Request]
+
+
+async def who_owns(uow: UnitOfWork, catalog: Catalog, name: str) -> Ownership:
+    """Owner, backup, team and open requests of an asset found by name, alias or near-typo."""
+    asset = catalog.find_asset(name)
+    async with uow:
+        open_requests = await uow.requests.list_open_for_asset(asset.name)
+    return Ownership(
+        asset=asset, owner=catalog.display(asset.owner),
+        backup=catalog.display(asset.backup) if asset.backup else None,
+        team=catalog.display(asset.team) if asset.team else None,
+        open_requests=open_requests,
+    )
+
+
+async def request_status(uow: UnitOfWork, request_id: str) -> Request:
+    """A request with every decision and note, by id."""
+    async with uow:
+        return await load_request(uow, request_id)
+
+
+async def my_requests(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[Request]:
+    """The open requests the actor made."""
+    async with uow:
+        return await uow.requests.list_by_requester(acting_id(catalog, actor), open_only=True)
+
+
+async def my_approvals(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[Request]:
+    """The open requests the actor may decide now, emergency rollbacks to review among them."""
+    person_id = person_id_of(catalog, actor)
+    if person_id is None:
+        return []
+    async with uow:
+        found = await uow.requests.list_open_for_decider(person_id)
+    return [r for r in found if r.state.is_open and person_id in r.deciders
+            and person_id != r.requester_id]

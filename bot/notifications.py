@@ -1,0 +1,133 @@
+"""Outbox notifications rendered as cards and delivered 1:1 (or as in-place card updates).
+
+The relay calls `deliver` for each queued notification; a DeliveryFailed is retried by the
+relay, an Undeliverable is not. Cards show the request as it is when delivered.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from botbuilder.core import MessageFactory
+from botbuilder.schema import Activity
+
+from approvals import notifications as kinds
+from approvals import services
+from approvals.errors import UnknownRequest
+from approvals.model import Request, State
+from approvals.ports import Notification
+from bot import replies
+from bot.deps import BotDeps
+from bot.messenger import DeliveryFailed, Route, card_activity
+from bot.relay import Deliver, Undeliverable
+
+log = logging.getLogger(__name__)
+OPEN_FOR_DECIDERS = (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING_REVIEW)
+
+
+def card_delivery(deps: BotDeps) -> Deliver:
+    async def deliver(notification: Notification) -> str | None:
+        try:
+            request = await services.request_status(deps.uow_factory(), notification.request_id)
+        except UnknownRequest as error:
+            raise Undeliverable(str(error)) from error
+        if notification.kind == kinds.REFRESH_CARDS:
+            await _refresh_every_card(deps, request)
+            return None
+        try:
+            return await _send(deps, request, notification)
+        except (DeliveryFailed, Undeliverable) as failure:
+            if notification.kind not in (kinds.APPROVAL, kinds.REVIEW) or (
+                    isinstance(failure, DeliveryFailed) and failure.status not in (403, 404)):
+                raise
+            await _tell_requester_not_delivered(deps, request, notification, failure)
+            raise Undeliverable(str(failure)) from failure
+
+    return deliver
+
+
+def _render(deps: BotDeps, request: Request, notification: Notification) -> Activity:
+    kind, catalog = notification.kind, deps.catalog
+    if kind in (kinds.APPROVAL, kinds.REVIEW, kinds.REMINDER):
+        if request.state not in OPEN_FOR_DECIDERS:
+            return card_activity(replies.status_card(request, catalog))
+        summary = (f"Reminder: {request.id} waits for your decision" if kind == kinds.REMINDER
+                   else f"{request.id} needs your decision")
+        return card_activity(replies.approval_card(request, catalog), summary=summary)
+    if kind == kinds.QUESTION:
+        return card_activity(replies.question_card(request))
+    if kind == kinds.DECIDED:
+        return card_activity(replies.decided_card(request, catalog))
+    if kind == kinds.ANSWERED:
+        return MessageFactory.text(
+            f"{request.requester_name} answered your question on {request.id}: the card "
+            "above shows the answer.")
+    if kind == kinds.ESCALATED:
+        return MessageFactory.text(
+            f"{request.id} was not decided in time and went to more people who may decide it.")
+    return card_activity(replies.status_card(request, catalog))
+
+
+async def _send(deps: BotDeps, request: Request, notification: Notification) -> str | None:
+    if notification.recipient_id.startswith("channel:"):
+        raise Undeliverable(f"no conversation is configured for {notification.recipient_id}")
+    aad = deps.aad_of(notification.recipient_id)
+    if aad is None:
+        raise Undeliverable(f"{notification.recipient_id} has no Teams identity")
+    activity = _render(deps, request, notification)
+    delivered = await deps.messenger.send_to_person(aad, activity, await _route(deps, request))
+    if activity.attachments and notification.kind != kinds.DECIDED:
+        role = "requester" if notification.recipient_id == request.requester_id else "decider"
+        async with deps.uow_factory() as uow:
+            await uow.cards.add(
+                request_id=request.id, recipient_aad=aad.lower(), role=role,
+                conversation_id=delivered.conversation_id,
+                activity_id=delivered.activity_id, service_url=delivered.service_url)
+            await uow.commit()
+    return delivered.activity_id or None
+
+
+async def _tell_requester_not_delivered(deps: BotDeps, request: Request,
+                                        notification: Notification, failure: Exception) -> None:
+    """Nothing is dropped silently: the requester learns who the owner is and what failed."""
+    owner = deps.name_of(notification.recipient_id)
+    reason = failure.reason if isinstance(failure, DeliveryFailed) else str(failure)
+    card = replies.message(
+        f"{request.id} could not be delivered to {owner}",
+        f"{reason}. {request.id} stays {request.state.label}: ask {owner} to open Signoff in "
+        "Teams and type: my approvals")
+    aad = deps.aad_of(request.requester_id)
+    if aad is not None:
+        await deps.messenger.send_to_person(aad, card_activity(card), await _route(deps, request))
+
+
+async def _route(deps: BotDeps, request: Request) -> Route:
+    """Outside a turn, a new 1:1 chat is opened where the requester reached the bot."""
+    aad = deps.aad_of(request.requester_id) or ""
+    async with deps.uow_factory() as uow:
+        ref = await uow.conversations.get(aad.lower())
+    if ref is None:
+        return Route(tenant_id="", service_url="", bot_id="")
+    return Route(tenant_id=ref.tenant_id, service_url=ref.service_url, bot_id=ref.bot_id,
+                 bot_name=ref.bot_name or "Signoff")
+
+
+def _view_for(deps: BotDeps, request: Request, copy: Any) -> dict[str, Any]:
+    """What a stored card becomes: a decider who can still act keeps the buttons."""
+    person = deps.catalog.person_by_aad(copy.recipient_aad)
+    can_act = (person is not None and person.id in request.deciders
+               and person.id != request.requester_id and request.state in OPEN_FOR_DECIDERS)
+    if copy.role == "decider" and can_act:
+        return replies.approval_card(request, deps.catalog)
+    if copy.role == "decider" and request.final_decision is not None:
+        return replies.decided_card(request, deps.catalog)
+    return replies.status_card(request, deps.catalog)
+
+
+async def _refresh_every_card(deps: BotDeps, request: Request) -> None:
+    async with deps.uow_factory() as uow:
+        copies = await uow.cards.for_request(request.id)
+    for copy in copies:
+        await deps.messenger.update(copy.conversation_id, copy.activity_id, copy.service_url,
+                                    "", card_activity(_view_for(deps, request, copy)))

@@ -1,0 +1,83 @@
+"""The scheduler and the outbox relay, built, started and stopped together by app.py."""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random as random_module
+import socket
+import uuid
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from datetime import timedelta
+from typing import Any
+
+from approvals.ports import Clock
+from bot.backoff import Random
+from bot.deps import BotDeps
+from bot.polling import Poller, Sleep, Wakeup
+from bot.relay import Deliver, Relay
+from bot.scheduler import RunJob, Scheduler
+from storage.jobs import JobStore
+from storage.outbox import OutboxStore
+
+
+@dataclass
+class WorkerOptions:
+    """How the workers run. Tests turn `background` off and drive `run_once()` / `drain()`
+    themselves, and inject `sleep` and `random` so nothing waits for real time."""
+
+    background: bool = True
+    poll_seconds: float = 1.0
+    sleep: Sleep = field(default=asyncio.sleep)
+    random: Random = field(default=random_module.random)
+    lease: timedelta = timedelta(minutes=5)  # a claim older than this was lost
+    # Builders from the bot's dependencies; None: app.py's defaults.
+    deliver: Callable[[BotDeps], Deliver] | None = None
+    run_job: Callable[[BotDeps], RunJob] | None = None
+
+
+def worker_id() -> str:
+    """Names this process in claimed rows: host, pid and a random part (pids get reused)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Workers:
+    def __init__(self, jobs: JobStore, outbox: OutboxStore, clock: Clock, wakeup: Wakeup,
+                 deliver: Deliver, run_job: RunJob, options: WorkerOptions) -> None:
+        me = worker_id()
+        self.scheduler = Scheduler(jobs, run_job, clock, worker_id=me, random=options.random)
+        self.relay = Relay(outbox, deliver, clock, worker_id=me, random=options.random)
+        self._clock = clock
+        self._wakeup = wakeup
+        self._background = options.background
+        self._pollers = [
+            Poller(name, run_once, batch, wakeup, options.poll_seconds, options.sleep)
+            for name, run_once, batch in (
+                ("scheduler", self.scheduler.run_once, self.scheduler.batch),
+                ("relay", self.relay.run_once, self.relay.batch),
+            )
+        ]
+
+    def wake(self) -> None:
+        """Due work was just committed: run now rather than at the next poll."""
+        self._wakeup.ring()
+
+    def start(self) -> None:
+        self.scheduler.stopping = self.relay.stopping = False
+        if self._background:
+            for poller in self._pollers:
+                poller.start()
+
+    async def stop(self) -> None:
+        self.scheduler.stopping = self.relay.stopping = True  # no new item after the current one
+        for poller in self._pollers:
+            await poller.stop()
+
+    async def backlog(self) -> dict[str, Any]:
+        """What waits and what failed, for /healthz."""
+        now = self._clock.now()
+        return {
+            "jobs": asdict(await self.scheduler.store.backlog(now)),
+            "outbox": asdict(await self.relay.store.backlog(now)),
+        }

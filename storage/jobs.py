@@ -1,0 +1,96 @@
+"""Due jobs: scheduled inside a unit of work (the port), claimed and marked by the scheduler."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import delete
+from sqlalchemy.engine import RowMapping
+from sqlalchemy.ext.asyncio import AsyncEngine
+from sqlmodel import col
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from approvals.ports import Job
+from storage.tables import JobRow, table_of
+from storage.upsert import insert_once
+from storage.work_queue import LEASE, PENDING, Backlog, WorkQueue
+
+
+def encode_detail(detail: dict[str, str]) -> str:
+    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
+def decode_detail(text: str) -> dict[str, str]:
+    value = json.loads(text or "{}")
+    return {str(k): str(v) for k, v in value.items()} if isinstance(value, dict) else {}
+
+
+class SqlJobQueue:
+    """approvals.ports.JobQueue inside a unit of work. Never commits."""
+
+    def __init__(self, session: AsyncSession, dialect: str) -> None:
+        self._session = session
+        self._dialect = dialect
+        self.queued = False  # something was scheduled: wake the scheduler after commit
+
+    async def schedule(self, job: Job) -> None:
+        """Add a due job; a second one with the same key is ignored."""
+        values = {
+            "key": job.key, "kind": job.kind, "request_id": job.request_id,
+            "due_at": job.due_at, "detail": encode_detail(job.detail), "state": PENDING,
+            "attempts": 0, "next_attempt_at": job.due_at,
+        }
+        await self._session.exec(insert_once(self._dialect, table_of("jobs"), values, ("key",)))
+        self.queued = True
+
+    async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
+        """Drop the request's pending jobs (of these kinds, or all); running ones finish."""
+        statement = delete(JobRow).where(
+            col(JobRow.request_id) == request_id, col(JobRow.state) == PENDING
+        )
+        if kinds is not None:
+            statement = statement.where(col(JobRow.kind).in_(kinds))
+        await self._session.exec(statement.execution_options(synchronize_session=False))
+
+
+@dataclass(frozen=True)
+class ClaimedJob:
+    job: Job
+    attempts: int  # including this one
+
+
+class JobStore:
+    """The scheduler's side of the jobs table: claim due jobs, mark them done or failed."""
+
+    def __init__(self, engine: AsyncEngine, lease: timedelta = LEASE) -> None:
+        self.queue = WorkQueue(engine, table_of("jobs"), age_column="due_at", lease=lease)
+
+    async def claim_due_jobs(self, now: datetime, limit: int, worker_id: str,
+                             max_attempts: int = 6) -> list[ClaimedJob]:
+        """Due jobs (and jobs of lost workers), now running by `worker_id`; each to one worker."""
+        rows = await self.queue.claim(now, limit, worker_id, max_attempts)
+        return [ClaimedJob(_to_job(r), r["attempts"]) for r in rows]
+
+    async def mark_done(self, key: str, worker_id: str, now: datetime) -> bool:
+        return await self.queue.finish(key, worker_id, {"state": "done", "done_at": now})
+
+    async def mark_retry(self, key: str, worker_id: str, error: str, at: datetime) -> bool:
+        return await self.queue.retry(key, worker_id, error, at)
+
+    async def mark_failed(self, key: str, worker_id: str, error: str, now: datetime) -> bool:
+        return await self.queue.finish(key, worker_id, {
+            "state": "failed", "done_at": now, "last_error": error[:2000]})
+
+    async def release(self, keys: list[str], worker_id: str, at: datetime) -> None:
+        """Hand claimed jobs back unrun (shutdown): not counted as an attempt."""
+        await self.queue.defer(keys, worker_id, at)
+
+    async def backlog(self, now: datetime) -> Backlog:
+        return await self.queue.backlog(now)
+
+
+def _to_job(row: RowMapping) -> Job:
+    return Job(key=row["key"], kind=row["kind"], request_id=row["request_id"],
+               due_at=row["due_at"], detail=decode_detail(row["detail"]))
