@@ -6,6 +6,7 @@ the rate; Teams then answers 429 and the relay backs off as told.
 
 from __future__ import annotations
 
+import bisect
 from collections import deque
 from datetime import datetime, timedelta
 
@@ -42,12 +43,16 @@ class ConversationLimiter:
 
     def record(self, conversation: str, at: datetime) -> None:
         sent = self._sent.setdefault(conversation, deque())
-        sent.append(at)
+        bisect.insort(sent, at)  # a reserved slot may lie ahead of a send recorded later
         while sent and sent[0] <= at - self._horizon:
             sent.popleft()
         self._records += 1
         if self._records % SWEEP_EVERY == 0:
             self._sweep(at)
+
+    def paused(self, conversation: str, now: datetime) -> bool:
+        """Teams said 429 (or a retry waits) and the pause is not over."""
+        return self._paused.get(conversation, now) > now
 
     def pause(self, conversation: str, until: datetime) -> None:
         """Nothing more to this conversation before `until` (Teams said 429, or a retry waits)."""

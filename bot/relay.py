@@ -61,6 +61,7 @@ class Relay:
         self._limiter = limiter or ConversationLimiter()
         self._conversation_of = conversation_of
         self._timeout = delivery_timeout
+        self._reserved: dict[str, datetime] = {}  # outbox key -> the send slot kept for it
         self.stopping = False  # set at shutdown: the rest of a batch goes back unsent
 
     async def run_once(self) -> int:
@@ -74,9 +75,19 @@ class Relay:
             if self.stopping:
                 deferred[now].append(message.notification.key)
                 continue
+            key = message.notification.key
+            reserved = self._reserved.pop(key, None)
+            if reserved is not None and reserved <= now and not self._limiter.paused(
+                    conversation, now):
+                await self._send(message, conversation)  # its slot was counted when reserved
+                continue
             slot = self._limiter.next_slot(conversation, now)
             if slot > now:  # over Teams' limit for this chat, or waiting behind a retry
-                deferred[slot].append(message.notification.key)
+                # Reserve the slot, so the next message to this chat gets the one after it and
+                # is not claimed again until then (no claim-and-defer churn under a backlog).
+                self._limiter.record(conversation, slot)
+                self._reserved[key] = slot
+                deferred[slot].append(key)
                 continue
             self._limiter.record(conversation, now)
             await self._send(message, conversation)
