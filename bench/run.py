@@ -49,6 +49,7 @@ import os
 import shutil
 import signal
 import socket
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -251,11 +252,20 @@ class Snapshot:
     calls: dict[str, int]
     cpu: float
     log_offset: int
+    decisions: int = 0
 
     @staticmethod
-    def take(service_url: str, target: Proc) -> Snapshot:
+    def take(service_url: str, target: Proc, database_url: str | None = None) -> Snapshot:
         return Snapshot(time.monotonic(), _stats(service_url), target.cpu_seconds(),
-                        target.log_size())
+                        target.log_size(), _decisions(database_url) if database_url else 0)
+
+
+def _decisions(database_url: str) -> int:
+    """Decisions recorded so far: where a decision turn ends (its messages to Teams go later,
+    through the outbox relay and Teams' per-chat rate limits)."""
+    path = database_url.split(":///", 1)[1]
+    with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as connection:
+        return int(connection.execute("SELECT count(*) FROM decisions").fetchone()[0])
 
 
 # Signoff as `python app.py` would run it, except that bot/connectors.py's reuse of connector
@@ -366,21 +376,25 @@ async def _verify_chain(database_url: str) -> int | None:
 
 
 def _measure(load: Load, url: str, scenario: str, concurrency: int, warmup: float,
-             duration: float, env: dict[str, str], service_url: str, target: Proc) -> Cell:
+             duration: float, env: dict[str, str], service_url: str, target: Proc,
+             database_url: str | None = None) -> Cell:
     """One load run of warmup + duration seconds. Throughput and CPU come from the measured
     window only, counted where the turns end: each echo or who-owns turn sends one reply to
-    the connector, each decision updates one card (PUT). Latency percentiles are the load
+    the connector, each decision writes one decision row. Latency percentiles are the load
     client's over the whole run; errors count the whole run."""
     seconds = max(1, math.ceil(warmup + duration))
     popen = load.start(url, scenario, concurrency, seconds, env)
     time.sleep(warmup)
-    first = Snapshot.take(service_url, target)
+    db = database_url if scenario == "decision" else None
+    first = Snapshot.take(service_url, target, db)
     time.sleep(duration)
-    last = Snapshot.take(service_url, target)
+    last = Snapshot.take(service_url, target, db)
     raw = load.finish(popen, timeout=seconds + 60)
     _settle(service_url)  # requests the client abandoned in flight still finish, unmeasured
-    kind = "update" if scenario == "decision" else "send"
-    turns = last.calls.get(kind, 0) - first.calls.get(kind, 0)
+    if scenario == "decision":
+        turns = last.decisions - first.decisions
+    else:
+        turns = last.calls.get("send", 0) - first.calls.get("send", 0)
     window = last.at - first.at
     cpu = last.cpu - first.cpu
     text = target.log_text(first.log_offset)
@@ -460,7 +474,7 @@ def bench(duration: float, warmup: float, concurrencies: list[int], scenarios: l
                                BENCH_LAST=ids[-1].split("-")[1])
                 target: Proc = p["echo"] if scenario == "echo" else signoff
                 cell = _measure(load, url, scenario, concurrency, warmup, duration, env,
-                                service_url, target)
+                                service_url, target, database_url)
                 cell.round = round_no
                 if scenario == "decision":
                     clicks["answered"] += cell.raw["requests"] - cell.raw["status"]
