@@ -5,6 +5,7 @@ from __future__ import annotations
 from approvals.catalog import Catalog
 from approvals.deadlines import replan, rules_of
 from approvals.errors import ConcurrentUpdate, NotAllowed
+from approvals.escalation import reached_people
 from approvals.model import Actor, AuditEvent, Note, Request, Source
 from approvals.notifications import ANSWERED, notify, refresh_cards
 from approvals.policies import DEFAULT_POLICY, Policy
@@ -43,7 +44,7 @@ async def answer_info(
             actor_name=actor.name, at=now, request_id=request.id, source=source,
             detail={"from": request.state.value, "to": new_state.value},
         ))
-        await notify(uow, updated, ANSWERED, updated.deciders, now)
+        await notify(uow, updated, ANSWERED, reached_people(catalog, rules, updated), now)
         await refresh_cards(uow, updated, now)
         await replan(uow, updated, rules, now)
         await uow.commit()

@@ -15,6 +15,7 @@ from approvals.queries import (
     who_owns,
 )
 from approvals.submitting import submit_request
+from approvals.withdrawing import withdraw_request
 
 __all__ = [
     "OUTCOME_ACTION",
@@ -29,4 +30,5 @@ __all__ = [
     "run_due_job",
     "submit_request",
     "who_owns",
+    "withdraw_request",
 ]

@@ -10,7 +10,7 @@ from approvals import services
 from approvals.errors import DomainError
 from bot import replies
 from bot.commands import Command
-from bot.deps import BotDeps, actor_of
+from bot.deps import BotDeps, actor_of, source_of
 from bot.messenger import card_activity
 from storage.engine import DatabaseUnavailable
 
@@ -28,6 +28,7 @@ class ChatCommands:
             "status": self.status,
             "my_requests": self.my_requests,
             "my_approvals": self.my_approvals,
+            "withdraw": self.withdraw,
         }.get(command.name, self.unknown)
         try:
             card = await handler(turn_context, command)
@@ -71,3 +72,13 @@ class ChatCommands:
             self.deps.uow_factory(), self.deps.catalog, actor_of(turn_context.activity)
         )
         return replies.my_approvals_card(found)
+
+    async def withdraw(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        if not REQUEST_ID.match(command.argument):
+            return replies.message("Which request?", "Try `withdraw EXC-12`.")
+        activity = turn_context.activity
+        request = await services.withdraw_request(
+            self.deps.uow_factory(), self.deps.catalog, self.deps.clock, command.argument,
+            actor_of(activity), source_of(activity), self.deps.policy,
+        )
+        return replies.status_card(request, self.deps.catalog)

@@ -15,6 +15,7 @@ PHRASES: list[tuple[str, tuple[str, ...]]] = [
     ("status", ("status",)),
     ("my_requests", ("my", "requests")),
     ("my_approvals", ("my", "approvals")),
+    ("withdraw", ("withdraw",)),
 ]
 FILLER = {"for", "of", "on", "the", "an", "a", "please", "pls"}
 

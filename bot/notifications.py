@@ -63,6 +63,9 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
         return MessageFactory.text(
             f"{request.requester_name} answered your question on {request.id}: the card "
             "above shows the answer.")
+    if kind == kinds.WITHDRAWN:
+        return MessageFactory.text(
+            f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")
     if kind == kinds.ESCALATED:
         return MessageFactory.text(
             f"{request.id} was not decided in time and went to more people who may decide it.")

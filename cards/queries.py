@@ -126,6 +126,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("status <id>", "where a request stands, e.g. status EXC-12"),
     ("my requests", "your open requests"),
     ("my approvals", "the requests waiting for your decision"),
+    ("withdraw <id>", "take back your request before it is decided"),
 )
 
 

@@ -225,3 +225,27 @@ async def test_installing_in_a_group_chat_learns_the_members_teams_ids(
         assert response.status in (200, 201)
     await submit_exception(teams, connector)  # from Alex's personal chat
     assert connector.created()[-1].body["members"][0]["id"] == MEGAN.user_id
+
+
+async def test_the_requester_withdraws_and_the_owner_is_told_and_her_card_updated(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+) -> None:
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    await teams.say(ISAIAH, "withdraw EXC-1")
+    assert "only Alex Wilber" in connector.sent_to(ISAIAH.personal_conversation)[-1].card_text
+    await teams.say(ALEX, "withdraw exc-1")
+    assert "withdrawn" in connector.sent_to(ALEX.personal_conversation)[-1].card_text.lower()
+    told = connector.sent_to(MEGAN.personal_conversation)[-1]
+    assert "Alex Wilber withdrew EXC-1" in (told.body.get("text") or "")
+    megans_card = [c for c in connector.updates()
+                   if c.conversation_id == MEGAN.personal_conversation][-1]
+    assert "withdrawn" in megans_card.card_text.lower()
+    assert verbs(megans_card.cards[0]) == []
+    late = await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    assert "withdrawn" in str(late).lower()
+    request, events = await stored(app_database_url, "EXC-1")
+    assert request.state is State.WITHDRAWN
+    assert ("request.withdrawn", "ok") in [(e.action, e.outcome) for e in events]
+    await teams.say(ALEX, "withdraw EXC-1")
+    assert "no longer be withdrawn" in connector.sent_to(ALEX.personal_conversation)[-1].card_text
