@@ -52,7 +52,7 @@ bench: $(VENV_STAMP)
 	$(UV) run --frozen --no-sync python -m bench.run
 
 cards-png: $(VENV_STAMP) node
-	$(UV) run --frozen --no-sync python -m tools.render_cards docs/cards
+	$(UV) run --frozen --no-sync python -m tools.render_cards docs/cards --scale 1.5
 
 clean:
 	rm -rf .venv $(TOOLS) node_modules var build
