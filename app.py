@@ -67,7 +67,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     deps = BotDeps(
         catalog=catalog, clock=clock, uow_factory=uows,
         messenger=Messenger(adapter, settings.app_id, uows), app_id=settings.app_id,
-        policy=policy,
+        policy=policy, channels=settings.channel_ids,
     )
     bot = SignoffBot(deps, conversation_state)
     background = Workers(

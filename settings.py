@@ -23,6 +23,9 @@ class Settings(BaseSettings):
     policies_path: str | None = Field(
         None, validation_alias=AliasChoices("SIGNOFF_POLICIES", "policies_path")
     )
+    channels: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_CHANNELS", "channels")
+    )  # "leadership=19:abc@thread.tacv2,security=19:def@thread.v2": policy channel -> chat id
     app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
     app_password: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
@@ -50,6 +53,12 @@ class Settings(BaseSettings):
         if self.local_mode:
             return "127.0.0.1"
         return self.host or "0.0.0.0"
+
+    @property
+    def channel_ids(self) -> dict[str, str]:
+        """Policy channel names (`channel:<name>`) to Teams conversation ids."""
+        pairs = (item.split("=", 1) for item in self.channels.split(",") if "=" in item)
+        return {name.strip(): conversation.strip() for name, conversation in pairs}
 
     @property
     def tenants(self) -> frozenset[str]:

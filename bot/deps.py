@@ -23,6 +23,7 @@ class BotDeps:
     messenger: Messenger
     app_id: str
     policy: Policy = field(default=DEFAULT_POLICY)
+    channels: dict[str, str] = field(default_factory=dict)  # policy channel -> conversation id
 
     def aad_of(self, person_id: str) -> str | None:
         """The Entra object id of a catalog person, or of an outsider recorded as `aad:<id>`."""

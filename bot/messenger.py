@@ -85,6 +85,29 @@ class Messenger:
             log.warning("delivery to %s failed: %s", aad, type(exc).__name__)
             raise _failure(exc) from exc
 
+    async def send_to_conversation(self, conversation_id: str, service_url: str,
+                                   activity: Activity) -> Delivered:
+        """Post into a known chat or channel thread (a policy's leadership channel)."""
+        reference = ConversationReference(
+            channel_id="msteams", service_url=service_url,
+            conversation=ConversationAccount(id=conversation_id, is_group=True),
+            bot=ChannelAccount(id=""),
+        )
+        outcome = _Outcome()
+
+        async def callback(turn_context: TurnContext) -> None:
+            async with outcome.capture():
+                response = await turn_context.send_activity(activity)
+                outcome.delivered = Delivered(
+                    conversation_id, response.id if response else "", service_url)
+
+        try:
+            await self._adapter.continue_conversation(reference, callback, self._app_id)
+            return outcome.result()
+        except DELIVERY_ERRORS as exc:
+            log.warning("post to %s failed: %s", conversation_id, type(exc).__name__)
+            raise _failure(exc) from exc
+
     async def update(self, conversation_id: str, activity_id: str, service_url: str,
                      bot_id: str, activity: Activity) -> None:
         """Replace a message the bot sent earlier (a card changes in place)."""

@@ -74,7 +74,7 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
 
 async def _send(deps: BotDeps, request: Request, notification: Notification) -> str | None:
     if notification.recipient_id.startswith("channel:"):
-        raise Undeliverable(f"no conversation is configured for {notification.recipient_id}")
+        return await _post_to_channel(deps, request, notification)
     aad = deps.aad_of(notification.recipient_id)
     if aad is None:
         raise Undeliverable(f"{notification.recipient_id} has no Teams identity")
@@ -88,6 +88,25 @@ async def _send(deps: BotDeps, request: Request, notification: Notification) -> 
                 conversation_id=delivered.conversation_id,
                 activity_id=delivered.activity_id, service_url=delivered.service_url)
             await uow.commit()
+    return delivered.activity_id or None
+
+
+async def _post_to_channel(deps: BotDeps, request: Request,
+                           notification: Notification) -> str | None:
+    name = notification.recipient_id.split(":", 1)[1]
+    conversation_id = deps.channels.get(name)
+    if not conversation_id:
+        raise Undeliverable(f"no conversation is configured for {notification.recipient_id}: "
+                            f"set SIGNOFF_CHANNELS={name}=<Teams conversation id>")
+    route = await _route(deps, request)
+    if not route.service_url:
+        raise Undeliverable("no Teams service URL is known yet")
+    card = replies.message(
+        f"{request.id} is overdue",
+        f"{request.id} ({request.asset_name}) was not decided in time by "
+        f"{notification.detail.get('deciders') or 'its deciders'}: type status {request.id}.")
+    delivered = await deps.messenger.send_to_conversation(conversation_id, route.service_url,
+                                                          card_activity(card))
     return delivered.activity_id or None
 
 
