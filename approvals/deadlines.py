@@ -7,6 +7,7 @@ from datetime import datetime
 
 from approvals.catalog import Catalog
 from approvals.escalation import escalate, reached_people
+from approvals.expiry import EXPIRY_JOBS, plan_expiry, run_expiry_job
 from approvals.model import Request, State, Tier
 from approvals.notifications import REMINDER, notify
 from approvals.policies import Policy, Rules
@@ -57,7 +58,7 @@ def plan_jobs(request: Request, rules: Rules, now: datetime) -> list[Job]:
 async def replan(uow: UnitOfWork, request: Request, rules: Rules, now: datetime) -> None:
     """Drop the request's deadline jobs and schedule the ones that still apply."""
     await uow.jobs.cancel(request.id, DEADLINE_JOBS)
-    for job in plan_jobs(request, rules, now):
+    for job in plan_jobs(request, rules, now) + plan_expiry(request, rules, now):
         await uow.jobs.schedule(job)
 
 
@@ -67,6 +68,10 @@ async def run_due_job(
     """A due job acts once, on the version it was planned for; else it does nothing."""
     async with uow:
         request = await uow.requests.get(job.request_id)
+        if request is not None and job.kind in EXPIRY_JOBS:
+            if await run_expiry_job(uow, catalog, request, job, clock.now()):
+                await uow.commit()
+            return
         if (request is None or request.state not in WAITING_FOR_DECIDERS
                 or job.detail.get("version") != str(request.version)):
             return

@@ -19,6 +19,8 @@ REMINDER = "reminder"  # the deciders: the deadline nears
 ESCALATED = "escalated"  # the requester: the request went to more people
 ESCALATION = "escalation"  # a leadership channel: a request is overdue at the end of the chain
 WITHDRAWN = "withdrawn"  # the deciders: the requester withdrew the request
+EXPIRY_REMINDER = "expiry_reminder"  # requester and owner: an exception ends soon
+LAPSED = "lapsed"  # requester and owner: an exception ended
 REFRESH_CARDS = "refresh_cards"  # every card already sent about the request: update it
 EVERY_CARD = "*"  # the recipient of REFRESH_CARDS
 

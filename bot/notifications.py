@@ -63,6 +63,14 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
         return MessageFactory.text(
             f"{request.requester_name} answered your question on {request.id}: the card "
             "above shows the answer.")
+    if kind == kinds.EXPIRY_REMINDER:
+        days = notification.detail.get("days", "")
+        return MessageFactory.text(
+            f"Exception {request.id} on {request.asset_name} ends in {days} day(s), on "
+            f"{request.expires_on}. To keep it, ask for a new exception before then.")
+    if kind == kinds.LAPSED:
+        return card_activity(replies.status_card(request, catalog),
+                             summary=f"Exception {request.id} has lapsed")
     if kind == kinds.WITHDRAWN:
         return MessageFactory.text(
             f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")

@@ -135,6 +135,9 @@ async def test_reminders_come_before_the_deadline_and_escalation_after_it_not_be
 
     approved = await decide(db, clock, "lynne")
     assert approved.state is State.APPROVED
+    assert await tick(db, clock, days=6) == ["expiry_remind"], "a day before it expires"
+    assert await tick(db, clock, days=7) == ["lapse"]
+    assert stored(db).state is State.LAPSED
     assert await tick(db, clock, days=30) == []
 
 
@@ -145,10 +148,11 @@ async def test_a_decision_before_the_deadline_cancels_every_reminder_and_escalat
     await tick(db, clock, hours=1)
     await decide(db, clock, "megan")
 
-    assert db.jobs == {}
-    assert await tick(db, clock, days=10) == []
+    assert sorted(j.kind for j in db.jobs.values()) == ["expiry_remind", "lapse"]
+    assert await tick(db, clock, days=10) == ["expiry_remind", "lapse"]
     assert db.sent("reminder") == [] and db.sent("escalation") == []
-    assert [e.action for e in db.audit_for("EXC-1")] == ["request.submitted", "decision.approve"]
+    assert [e.action for e in db.audit_for("EXC-1")] == [
+        "request.submitted", "decision.approve", "request.lapsed"]
 
 
 async def test_a_job_for_a_changed_or_closed_request_does_nothing(

@@ -1,0 +1,45 @@
+"""An approved exception is reminded before its expiry and lapses on time; both are told."""
+
+from __future__ import annotations
+
+from approvals.model import State
+from tests.e2e.conftest import BotProcess, SteppingClock, stored
+from tests.e2e.fake_connector import FakeConnector
+from tests.e2e.teams import ALEX, MEGAN, TeamsClient
+from tests.e2e.test_exception_flow import submit_exception  # expires 2026-12-11
+
+
+def texts(connector: FakeConnector, conversation: str) -> list[str]:
+    return [c.card_text for c in connector.sent_to(conversation)]
+
+
+async def test_reminders_before_expiry_then_the_exception_lapses_on_time(
+    teams: TeamsClient, connector: FakeConnector, clock: SteppingClock, bot_process: BotProcess,
+    app_database_url: str,
+) -> None:
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+
+    clock.current = clock.current.replace(month=12, day=3, hour=23)  # 7 days + 1 h before
+    await bot_process.settle()
+    assert not any("ends in 7 day" in t for t in texts(connector, ALEX.personal_conversation))
+    clock.advance(hours=1)
+    await bot_process.settle()
+    for person in (ALEX, MEGAN):
+        assert any("EXC-1 on payments-api ends in 7 day" in t
+                   for t in texts(connector, person.personal_conversation))
+
+    clock.current = clock.current.replace(day=10, hour=23, minute=59)
+    await bot_process.settle()
+    request, _ = await stored(app_database_url, "EXC-1")
+    assert request.state is State.APPROVED
+    clock.advance(minutes=1)  # 2026-12-11 00:00 UTC
+    await bot_process.settle()
+    request, events = await stored(app_database_url, "EXC-1")
+    assert request.state is State.LAPSED
+    assert events[-1].action == "request.lapsed"
+    for person in (ALEX, MEGAN):
+        assert "lapsed" in texts(connector, person.personal_conversation)[-1].lower()
+    await teams.say(ALEX, "status EXC-1")
+    assert "lapsed" in texts(connector, ALEX.personal_conversation)[-1].lower()
