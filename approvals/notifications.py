@@ -21,6 +21,7 @@ ESCALATION = "escalation"  # a leadership channel: a request is overdue at the e
 WITHDRAWN = "withdrawn"  # the deciders: the requester withdrew the request
 EXPIRY_REMINDER = "expiry_reminder"  # requester and owner: an exception ends soon
 LAPSED = "lapsed"  # requester and owner: an exception ended
+REVOKED = "revoked"  # requester and owner: an exception was ended early
 REFRESH_CARDS = "refresh_cards"  # every card already sent about the request: update it
 EVERY_CARD = "*"  # the recipient of REFRESH_CARDS
 

@@ -14,6 +14,7 @@ from approvals.queries import (
     request_status,
     who_owns,
 )
+from approvals.revoking import revoke_exception
 from approvals.submitting import submit_request
 from approvals.withdrawing import withdraw_request
 
@@ -27,6 +28,7 @@ __all__ = [
     "person_id_of",
     "record_decision",
     "request_status",
+    "revoke_exception",
     "run_due_job",
     "submit_request",
     "who_owns",

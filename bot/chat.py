@@ -29,6 +29,7 @@ class ChatCommands:
             "my_requests": self.my_requests,
             "my_approvals": self.my_approvals,
             "withdraw": self.withdraw,
+            "revoke": self.revoke,
         }.get(command.name, self.unknown)
         try:
             card = await handler(turn_context, command)
@@ -80,5 +81,16 @@ class ChatCommands:
         request = await services.withdraw_request(
             self.deps.uow_factory(), self.deps.catalog, self.deps.clock, command.argument,
             actor_of(activity), source_of(activity), self.deps.policy,
+        )
+        return replies.status_card(request, self.deps.catalog)
+
+    async def revoke(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        request_id, _, reason = command.argument.partition(" ")
+        if not REQUEST_ID.match(request_id):
+            return replies.message("Which exception?", "Try `revoke EXC-12 <reason>`.")
+        activity = turn_context.activity
+        request = await services.revoke_exception(
+            self.deps.uow_factory(), self.deps.catalog, self.deps.clock, request_id,
+            reason.strip(" :-"), actor_of(activity), source_of(activity),
         )
         return replies.status_card(request, self.deps.catalog)

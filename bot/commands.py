@@ -16,6 +16,7 @@ PHRASES: list[tuple[str, tuple[str, ...]]] = [
     ("my_requests", ("my", "requests")),
     ("my_approvals", ("my", "approvals")),
     ("withdraw", ("withdraw",)),
+    ("revoke", ("revoke",)),
 ]
 FILLER = {"for", "of", "on", "the", "an", "a", "please", "pls"}
 

@@ -71,6 +71,10 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
     if kind == kinds.LAPSED:
         return card_activity(replies.status_card(request, catalog),
                              summary=f"Exception {request.id} has lapsed")
+    if kind == kinds.REVOKED:
+        return MessageFactory.text(
+            f"{notification.detail.get('by', 'The owner')} revoked exception {request.id} on "
+            f"{request.asset_name}: {notification.detail.get('reason', '')}")
     if kind == kinds.WITHDRAWN:
         return MessageFactory.text(
             f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")

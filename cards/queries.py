@@ -127,6 +127,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("my requests", "your open requests"),
     ("my approvals", "the requests waiting for your decision"),
     ("withdraw <id>", "take back your request before it is decided"),
+    ("revoke <id> <reason>", "end an approved exception early (its owner)"),
 )
 
 

@@ -75,7 +75,8 @@ def request_texts(request: Request) -> list[Element]:
 
 
 def _note_line(item: Note) -> list[Element]:
-    verb = "asked" if item.kind == "question" else "answered"
+    verb = {"question": "asked", "answer": "answered", "revocation": "revoked it"}.get(
+        item.kind, "wrote")
     return [
         rich(
             run(literal(item.author_name), bold=True),
@@ -91,7 +92,8 @@ def notes_section(request: Request) -> list[Element]:
     if not request.notes:
         return []
     shown = request.notes[-MAX_NOTES:]
-    body: list[Element] = [label("Questions and answers")]
+    body: list[Element] = [label("Notes" if any(n.kind == "revocation" for n in shown)
+                                 else "Questions and answers")]
     if len(request.notes) > len(shown):
         body.append(rich(run(f"{len(request.notes) - len(shown)} earlier not shown", subtle=True)))
     for item in shown:

@@ -43,3 +43,32 @@ async def test_reminders_before_expiry_then_the_exception_lapses_on_time(
         assert "lapsed" in texts(connector, person.personal_conversation)[-1].lower()
     await teams.say(ALEX, "status EXC-1")
     assert "lapsed" in texts(connector, ALEX.personal_conversation)[-1].lower()
+
+
+async def test_the_owner_revokes_an_approved_exception_with_a_reason(
+    teams: TeamsClient, connector: FakeConnector, clock: SteppingClock, bot_process: BotProcess,
+    app_database_url: str,
+) -> None:
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    await teams.say(MEGAN, "revoke EXC-1 too early")
+    assert "only an exception in force" in texts(connector, MEGAN.personal_conversation)[-1]
+    await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    await teams.say(ALEX, "revoke EXC-1 I changed my mind")
+    assert "only Adele Vance, Megan Bowen can revoke" in texts(
+        connector, ALEX.personal_conversation)[-1]
+    await teams.say(MEGAN, "revoke EXC-1")
+    assert "say why" in texts(connector, MEGAN.personal_conversation)[-1]
+
+    await teams.say(MEGAN, "revoke EXC-1 the vendor finished early")
+    assert "revoked" in texts(connector, MEGAN.personal_conversation)[-1].lower()
+    told = connector.sent_to(ALEX.personal_conversation)[-1].body.get("text") or ""
+    assert "Megan Bowen revoked exception EXC-1" in told and "vendor finished early" in told
+    request, events = await stored(app_database_url, "EXC-1")
+    assert request.state is State.REVOKED
+    assert (events[-1].action, events[-1].detail["reason"]) == (
+        "request.revoked", "the vendor finished early")
+    clock.current = clock.current.replace(month=12, day=12)
+    await bot_process.settle()
+    request, _ = await stored(app_database_url, "EXC-1")
+    assert request.state is State.REVOKED, "a revoked exception does not lapse"

@@ -430,7 +430,7 @@ def test_help_card_lists_the_commands(examples: dict[str, dict[str, Any]]) -> No
                 if n.get("type") == "TextRun" and n.get("fontType") == "monospace"]
     assert commands == ["help", "who owns <asset>", "request exception [for <asset>]",
                         "request rollback [for <asset>]", "status <id>", "my requests",
-                        "my approvals", "withdraw <id>"]
+                        "my approvals", "withdraw <id>", "revoke <id> <reason>"]
 
 
 # --- messages --------------------------------------------------------------------------------
