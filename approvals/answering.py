@@ -39,13 +39,13 @@ async def answer_info(
         if not await uow.requests.compare_and_set(updated, request.version):
             raise ConcurrentUpdate(f"{request.id} changed while you answered: ask for its status")
         await uow.requests.add_note(request.id, note)
-        await uow.audit.append(AuditEvent(
+        await notify(uow, updated, ANSWERED, reached_people(catalog, rules, updated), now)
+        await refresh_cards(uow, updated, now)
+        await replan(uow, updated, rules, now)
+        await uow.audit.append(AuditEvent(  # last: it serialises the hash chain
             action="request.info_answered", outcome="ok", actor_id=person_id,
             actor_name=actor.name, at=now, request_id=request.id, source=source,
             detail={"from": request.state.value, "to": new_state.value},
         ))
-        await notify(uow, updated, ANSWERED, reached_people(catalog, rules, updated), now)
-        await refresh_cards(uow, updated, now)
-        await replan(uow, updated, rules, now)
         await uow.commit()
     return updated

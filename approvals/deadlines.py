@@ -83,10 +83,12 @@ async def run_due_job(
             await notify(uow, request, REMINDER, reached_people(catalog, rules, request), now,
                          detail, tag=f"{REMINDER}-{n}")
         elif job.kind == ESCALATE:
-            escalated = await escalate(uow, catalog, rules, request, now, job.key)
-            if escalated is None:
+            escalation = await escalate(uow, catalog, rules, request, now, job.key)
+            if escalation is None:
                 return
+            escalated, event = escalation
             await replan(uow, escalated, rules, now)
+            await uow.audit.append(event)
         else:
             log.warning("job %s: unknown kind %r, skipped", job.key, job.kind)
             return

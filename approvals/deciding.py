@@ -98,12 +98,13 @@ async def record_decision(
                   "version": str(updated.version)}
         if move.filled is not None:
             detail["step"] = move.filled.role
+        await _announce(uow, request, updated, move, decision, now)
+        await replan(uow, updated, rules, now)
+        # The audit append is the transaction's last write (it serialises the hash chain).
         await uow.audit.append(AuditEvent(
             action=f"decision.{outcome.value}", outcome="ok", actor_id=person_id,
             actor_name=actor.name, at=now, request_id=request.id, source=source, detail=detail,
         ))
-        await _announce(uow, request, updated, move, decision, now)
-        await replan(uow, updated, rules, now)
         await uow.commit()
     return updated
 

@@ -33,7 +33,7 @@ SIGNOFF = ("signoff", "Signoff")  # the actor of what the scheduler does
 async def escalate(
     uow: UnitOfWork, catalog: Catalog, rules: Rules, request: Request, now: datetime,
     job_key: str,
-) -> Request | None:
+) -> tuple[Request, AuditEvent] | None:
     """Overdue: the chain's next people stand in for the owner's side; a channel is told."""
     target = _next_target(catalog, rules, request)
     if target is None:
@@ -59,11 +59,6 @@ async def escalate(
               "version": str(updated.version)}
     if skipped:
         detail["skipped"] = ", ".join(skipped)
-    await uow.audit.append(AuditEvent(
-        action="request.escalated", outcome="ok", actor_id=SIGNOFF[0], actor_name=SIGNOFF[1],
-        at=now, request_id=request.id, source=Source(channel="scheduler", activity_id=job_key),
-        detail=detail,
-    ))
     kind = REVIEW if request.state is State.APPROVED_PENDING_REVIEW else APPROVAL
     await notify(uow, updated, kind, reached, now,
                  {"escalated": "true", "on_behalf_of": before})
@@ -71,7 +66,12 @@ async def escalate(
         await notify(uow, updated, ESCALATION, [entry], now, {"deciders": before})
     await notify(uow, updated, ESCALATED, [request.requester_id], now, {"to": after})
     await refresh_cards(uow, updated, now)
-    return updated
+    # The caller appends this after its last other write (the audit append serialises the chain).
+    return updated, AuditEvent(
+        action="request.escalated", outcome="ok", actor_id=SIGNOFF[0], actor_name=SIGNOFF[1],
+        at=now, request_id=request.id, source=Source(channel="scheduler", activity_id=job_key),
+        detail=detail,
+    )
 
 
 def reached_people(catalog: Catalog, rules: Rules, request: Request) -> tuple[str, ...]:

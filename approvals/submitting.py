@@ -49,13 +49,21 @@ async def submit_request(
             due_at=now + deadline,
         )
         await uow.requests.add(request)
+        due = {"due_at": (now + deadline).isoformat()}
+        if emergency:
+            owners = [p for p in people_in_role(catalog, asset, "owner")
+                      if p != requester_id and p not in deciders]
+            await notify(uow, request, EMERGENCY, owners, now, due)
+        first = first_line(catalog, asset, request.rule, steps, requester_id) or deciders
+        await notify(uow, request, REVIEW if emergency else APPROVAL, first, now, due)
+        await replan(uow, request, rules, now)
+        # The audit appends are the transaction's last writes (they serialise the hash chain).
         await uow.audit.append(AuditEvent(
             action="request.submitted", outcome="ok", actor_id=requester_id,
             actor_name=actor.name, at=now, request_id=request.id, source=source,
             detail={"asset": asset.name, "routed_to": deciders[0], "rule": request.rule.value,
                     "steps": "; ".join(s.role for s in steps)},
         ))
-        due = {"due_at": (now + deadline).isoformat()}
         if emergency:
             await uow.audit.append(AuditEvent(
                 action="request.emergency_approved", outcome="ok", actor_id=requester_id,
@@ -63,11 +71,5 @@ async def submit_request(
                 detail={"from": State.PENDING.value, "to": state.value,
                         "review_due": due["due_at"]},
             ))
-            owners = [p for p in people_in_role(catalog, asset, "owner")
-                      if p != requester_id and p not in deciders]
-            await notify(uow, request, EMERGENCY, owners, now, due)
-        first = first_line(catalog, asset, request.rule, steps, requester_id) or deciders
-        await notify(uow, request, REVIEW if emergency else APPROVAL, first, now, due)
-        await replan(uow, request, rules, now)
         await uow.commit()
     return request
