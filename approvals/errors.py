@@ -24,6 +24,12 @@ class UnknownRequest(DomainError):
         self.request_id = request_id
 
 
+class UnknownPerson(DomainError):
+    def __init__(self, name: str) -> None:
+        super().__init__(f"no person named {name!r} in the catalog")
+        self.name = name
+
+
 class InvalidRequest(DomainError):
     def __init__(self, problems: dict[str, str]) -> None:
         super().__init__("; ".join(f"{k}: {v}" for k, v in problems.items()))

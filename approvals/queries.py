@@ -5,8 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from approvals.catalog import Catalog
-from approvals.errors import UnknownRequest
-from approvals.model import Actor, Asset, Request
+from approvals.errors import UnknownPerson, UnknownRequest
+from approvals.model import Actor, Asset, Person, Request
 from approvals.ports import UnitOfWork
 
 
@@ -73,3 +73,21 @@ async def my_approvals(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[
         found = await uow.requests.list_open_for_decider(person_id)
     return [r for r in found if r.state.is_open and person_id in r.deciders
             and person_id != r.requester_id]
+
+
+@dataclass(frozen=True)
+class Holdings:
+    person: Person
+    owns: list[Asset]
+    backs_up: list[Asset]
+
+
+def what_person_owns(catalog: Catalog, text: str) -> Holdings:
+    """The assets a person owns (alone or through a team) and those they back up."""
+    person = catalog.find_person(text)
+    if person is None:
+        raise UnknownPerson(text.strip())
+    owns = [a for a in catalog.assets.values() if person.id in catalog.members_of(a.owner)]
+    backs_up = [a for a in catalog.assets.values()
+                if a.backup == person.id and a not in owns]
+    return Holdings(person, owns, backs_up)

@@ -6,12 +6,14 @@ from approvals.answering import answer_info
 from approvals.deadlines import run_due_job
 from approvals.deciding import OUTCOME_ACTION, record_decision
 from approvals.queries import (
+    Holdings,
     Ownership,
     load_request,
     my_approvals,
     my_requests,
     person_id_of,
     request_status,
+    what_person_owns,
     who_owns,
 )
 from approvals.revoking import revoke_exception
@@ -19,6 +21,7 @@ from approvals.submitting import submit_request
 from approvals.withdrawing import withdraw_request
 
 __all__ = [
+    "Holdings",
     "OUTCOME_ACTION",
     "Ownership",
     "answer_info",
@@ -31,6 +34,7 @@ __all__ = [
     "revoke_exception",
     "run_due_job",
     "submit_request",
+    "what_person_owns",
     "who_owns",
     "withdraw_request",
 ]

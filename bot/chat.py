@@ -30,6 +30,7 @@ class ChatCommands:
             "my_approvals": self.my_approvals,
             "withdraw": self.withdraw,
             "revoke": self.revoke,
+            "what_owns": self.what_owns,
         }.get(command.name, self.unknown)
         try:
             card = await handler(turn_context, command)
@@ -94,3 +95,7 @@ class ChatCommands:
             reason.strip(" :-"), actor_of(activity), source_of(activity),
         )
         return replies.status_card(request, self.deps.catalog)
+
+    async def what_owns(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        holdings = services.what_person_owns(self.deps.catalog, command.argument)
+        return replies.holdings_card(holdings)

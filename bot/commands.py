@@ -53,6 +53,8 @@ def parse_command(text: str) -> Command:
     if lowered[:3] == ["who", "is", "owner"] or lowered[:2] == ["who", "own"]:
         start = 3 if lowered[1] == "is" else 2
         return Command("who_owns", _strip_filler(words[start:]), clean)
+    if len(lowered) >= 4 and lowered[:2] == ["what", "does"] and lowered[-1] in ("own", "owns"):
+        return Command("what_owns", " ".join(words[2:-1]).strip(" ?"), clean)
     for name, keywords in PHRASES:
         n = len(keywords)
         if len(lowered) >= n and all(

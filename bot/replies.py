@@ -10,7 +10,7 @@ from approvals.catalog import Catalog
 from approvals.errors import DomainError
 from approvals.model import Request, RequestKind
 from approvals.policies import Policy
-from approvals.services import Ownership
+from approvals.services import Holdings, Ownership
 from cards import decision, forms, messages, queries, requester
 from cards.render import card_to_dict
 
@@ -49,6 +49,10 @@ def unexpected_error(reference: str | None = None) -> Card:
 
 def ownership_card(ownership: Ownership, catalog: Catalog) -> Card:
     return card_to_dict(queries.who_owns_card(ownership))
+
+
+def holdings_card(holdings: Holdings) -> Card:
+    return card_to_dict(queries.holdings_card(holdings))
 
 
 def status_card(request: Request, catalog: Catalog) -> Card:

@@ -19,11 +19,19 @@ from approvals.errors import (
     UnknownRequest,
 )
 from approvals.model import Decision, Note, Outcome, Request, RequestKind, Risk, State
+from approvals.queries import what_person_owns
 from approvals.services import Ownership
 from cards.decision import approval_card, decided_card
 from cards.forms import exception_form, rollback_form
 from cards.messages import card_for_error, error_card
-from cards.queries import help_card, my_approvals_card, my_requests_card, status_card, who_owns_card
+from cards.queries import (
+    help_card,
+    holdings_card,
+    my_approvals_card,
+    my_requests_card,
+    status_card,
+    who_owns_card,
+)
 from cards.render import card_to_dict
 from cards.requester import answer_sent_card, confirmation_card, info_question_card
 
@@ -140,6 +148,7 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "answer_sent": answer_sent_card(ANSWERED_REQUEST),
         "status": status_card(APPROVED_REQUEST, c),
         "who_owns": who_owns_card(ownership),
+        "what_megan_owns": holdings_card(what_person_owns(c, "megan")),
         "my_requests": my_requests_card([ANSWERED_REQUEST, ROLLBACK]),
         "my_requests_empty": my_requests_card([]),
         "my_approvals": my_approvals_card([ANSWERED_REQUEST, ROLLBACK]),

@@ -8,8 +8,8 @@ from adaptive_cards import types
 from adaptive_cards.card import ActionExecute, ActionSet, AdaptiveCard, Container
 
 from approvals.catalog import Catalog
-from approvals.model import Request
-from approvals.services import Ownership
+from approvals.model import Asset, Request
+from approvals.services import Holdings, Ownership
 from cards.fields import REQUEST_ID
 from cards.layout import Element, facts, heading, label, literal, new_card, note, rich, run
 from cards.request_view import (
@@ -93,6 +93,22 @@ def who_owns_card(ownership: Ownership) -> AdaptiveCard:
     ])
 
 
+def holdings_card(holdings: Holdings) -> AdaptiveCard:
+    """`what does <person> own`: the assets they own and those they back up."""
+    def rows(assets: Sequence[Asset], empty: str) -> list[Element]:
+        if not assets:
+            return [note(empty, subtle=True)]
+        return [rich(run(literal(a.name), bold=True),
+                     run(f" · {literal(a.kind)} · tier {a.tier.value}"),
+                     spacing=types.Spacing.SMALL) for a in assets[:MAX_ROWS]]
+
+    return new_card([
+        heading(f"What {literal(holdings.person.name)} owns"),
+        label("Owner"), *rows(holdings.owns, "Owns no asset."),
+        label("Backup"), *rows(holdings.backs_up, "Backs up no asset."),
+    ])
+
+
 def my_requests_card(requests: Sequence[Request]) -> AdaptiveCard:
     """`my requests`: the requester's open requests."""
     return new_card([
@@ -128,6 +144,7 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("my approvals", "the requests waiting for your decision"),
     ("withdraw <id>", "take back your request before it is decided"),
     ("revoke <id> <reason>", "end an approved exception early (its owner)"),
+    ("what does <person> own", "the assets a person owns or backs up"),
 )
 
 

@@ -249,3 +249,13 @@ async def test_the_requester_withdraws_and_the_owner_is_told_and_her_card_update
     assert ("request.withdrawn", "ok") in [(e.action, e.outcome) for e in events]
     await teams.say(ALEX, "withdraw EXC-1")
     assert "no longer be withdrawn" in connector.sent_to(ALEX.personal_conversation)[-1].card_text
+
+
+async def test_what_does_a_person_own(teams: TeamsClient, connector: FakeConnector) -> None:
+    await teams.say(ALEX, "what does Megan own?")
+    text = connector.sent_to(ALEX.personal_conversation)[-1].card_text
+    assert "What Megan Bowen owns" in text
+    assert "payments-api" in text and "kv-payments-prod" in text  # owner
+    assert "rg-payments-prod" in text  # backup
+    await teams.say(ALEX, "what does nobody own")
+    assert "no person named" in connector.sent_to(ALEX.personal_conversation)[-1].card_text

@@ -57,7 +57,8 @@ EXPECTED_IDS: dict[str, str | None] = {
     "decided_approved": "EXC-1", "decided_rejected": "EXC-1",
     "decided_info_requested": "EXC-1", "info_question": "EXC-1", "answer_sent": "EXC-1",
     "status": "EXC-1", "who_owns": "EXC-1", "my_requests": "EXC-1", "my_requests_empty": None,
-    "my_approvals": "RBK-1", "help": None, "not_a_decider": "EXC-1", "self_decision": "EXC-1",
+    "my_approvals": "RBK-1", "help": None, "what_megan_owns": None, "not_a_decider": "EXC-1",
+    "self_decision": "EXC-1",
     "already_decided": "EXC-1", "unknown_asset": None, "unknown_request": "EXC-99",
     "invalid_request": None, "error": None,
 }
@@ -430,7 +431,8 @@ def test_help_card_lists_the_commands(examples: dict[str, dict[str, Any]]) -> No
                 if n.get("type") == "TextRun" and n.get("fontType") == "monospace"]
     assert commands == ["help", "who owns <asset>", "request exception [for <asset>]",
                         "request rollback [for <asset>]", "status <id>", "my requests",
-                        "my approvals", "withdraw <id>", "revoke <id> <reason>"]
+                        "my approvals", "withdraw <id>", "revoke <id> <reason>",
+                        "what does <person> own"]
 
 
 # --- messages --------------------------------------------------------------------------------

@@ -293,3 +293,18 @@ def test_the_demo_people_are_the_playgrounds_mock_users(demo: Catalog) -> None:
 
     assert len(users) == 6, users
     assert {p.name: (p.aad_object_id, p.email) for p in demo.people.values()} == users
+
+
+def test_what_a_person_owns_alone_through_a_team_and_as_backup() -> None:
+    from approvals.errors import UnknownPerson
+    from approvals.queries import what_person_owns
+    from catalog.loader import load_catalog
+
+    catalog = load_catalog()
+    megan = what_person_owns(catalog, "Megan Bowen")
+    assert "payments-api" in [a.name for a in megan.owns]
+    assert "rg-payments-prod" in [a.name for a in megan.backs_up]
+    isaiah = what_person_owns(catalog, "isaiah")
+    assert "aks-platform-dev" in [a.name for a in isaiah.owns]  # owned by platform-team
+    with pytest.raises(UnknownPerson):
+        what_person_owns(catalog, "nobody")

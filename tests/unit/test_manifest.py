@@ -36,6 +36,7 @@ COMMANDS = {
     "my approvals",
     "withdraw",
     "revoke",
+    "what does",
 }
 SCOPES = {"personal", "groupChat", "team"}
 BOT_ID = "6f1c2b3a-4d5e-4f60-8a7b-9c0d1e2f3a4b"
