@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import yaml
-
 from approvals.catalog import Catalog
 from approvals.policies import Policy
 from approvals.policy_file import PolicyError, build_policy
+from catalog.yaml_file import UnreadableFile, read_yaml
 
 DEFAULT_POLICIES = Path(__file__).with_name("policies.yaml")
 
@@ -18,15 +17,9 @@ def load_policies(path: str | Path | None = None, catalog: Catalog | None = None
     PolicyError lists every problem, each with the file and its place."""
     file = Path(path) if path else DEFAULT_POLICIES
     try:
-        data = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except OSError as exc:
-        raise PolicyError([f"{file}: cannot be read ({exc.strerror})"]) from exc
-    except UnicodeDecodeError as exc:
-        raise PolicyError([f"{file}: not UTF-8 text ({exc.reason})"]) from exc
-    except yaml.YAMLError as exc:
-        raise PolicyError([f"{file}: not valid YAML ({exc})"]) from exc
-    if data is None:  # an empty or truncated file must not replace a good policy on reload
-        raise PolicyError([f"{file}: is empty; it must set at least one section"])
+        data = read_yaml(file, "it must set at least one section")
+    except UnreadableFile as exc:
+        raise PolicyError([exc.problem]) from exc
     try:
         return build_policy(data, catalog)
     except PolicyError as exc:
