@@ -14,7 +14,6 @@ from botbuilder.core import CardFactory, MessageFactory, TurnContext
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import (
     Activity,
-    ActivityTypes,
     ChannelAccount,
     ConversationAccount,
     ConversationParameters,
@@ -242,7 +241,3 @@ def _describe(exc: BaseException) -> str:
     if status:
         return f"Teams answered HTTP {status}"
     return "Teams could not be reached"
-
-
-def is_message(activity: Activity) -> bool:
-    return activity.type == ActivityTypes.message

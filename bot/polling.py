@@ -13,6 +13,20 @@ Sleep = Callable[[float], Awaitable[None]]
 STOP_GRACE_SECONDS = 2.0
 
 
+MAX_ROUNDS = 10_000
+
+
+async def drain(run_once: Callable[[], Awaitable[int]]) -> int:
+    """Rounds of `run_once` until one finds nothing due; how many items were handled in all."""
+    total = 0
+    for _ in range(MAX_ROUNDS):
+        handled = await run_once()
+        total += handled
+        if handled == 0:
+            break
+    return total
+
+
 class Wakeup:
     """Rung after a commit that queued work (see storage.uow's `on_queued`)."""
 

@@ -21,6 +21,7 @@ from aiohttp import ClientError
 from approvals.ports import Clock, Notification
 from bot.backoff import Random, RetryPolicy
 from bot.messenger import DeliveryFailed
+from bot.polling import drain
 from bot.rate_limit import ConversationLimiter
 from storage.outbox import ClaimedMessage, OutboxStore
 
@@ -32,7 +33,6 @@ Deliver = Callable[[Notification], Awaitable[str | None]]
 # are transient too.
 RETRY_STATUSES = frozenset({408, 412, 429, 500, 502, 503, 504})
 CONNECTION_ERRORS = (ClientError, OSError, TimeoutError)
-MAX_ROUNDS = 10_000
 
 
 class Undeliverable(Exception):
@@ -97,13 +97,7 @@ class Relay:
 
     async def drain(self) -> int:
         """Rounds until nothing is due at the clock's time; how many messages were claimed."""
-        total = 0
-        for _ in range(MAX_ROUNDS):
-            handled = await self.run_once()
-            total += handled
-            if handled == 0:
-                break
-        return total
+        return await drain(self.run_once)
 
     async def _send(self, message: ClaimedMessage, conversation: str) -> None:
         n = message.notification

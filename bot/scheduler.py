@@ -17,11 +17,11 @@ from approvals import services
 from approvals.ports import Clock, Job
 from bot.backoff import Random, RetryPolicy
 from bot.deps import BotDeps
+from bot.polling import drain
 from storage.jobs import ClaimedJob, JobStore
 
 log = logging.getLogger(__name__)
 RunJob = Callable[[Job], Awaitable[None]]
-MAX_ROUNDS = 10_000
 
 
 def due_jobs(deps: BotDeps) -> RunJob:
@@ -31,12 +31,6 @@ def due_jobs(deps: BotDeps) -> RunJob:
         await services.run_due_job(deps.uow_factory(), deps.catalog, deps.policy, deps.clock, job)
 
     return run
-
-
-async def log_job(job: Job) -> None:
-    """Stands in until the domain runs due jobs: logs the job, which then counts as done."""
-    log.warning("no handler for job %s (%s on %s): marked done", job.key, job.kind,
-                job.request_id)
 
 
 class Scheduler:
@@ -66,13 +60,7 @@ class Scheduler:
 
     async def drain(self) -> int:
         """Rounds until nothing is due at the clock's time (tests, shutdown); jobs run."""
-        total = 0
-        for _ in range(MAX_ROUNDS):
-            handled = await self.run_once()
-            total += handled
-            if handled == 0:
-                break
-        return total
+        return await drain(self.run_once)
 
     async def _run(self, item: ClaimedJob) -> None:
         job = item.job

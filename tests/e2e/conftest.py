@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -16,6 +16,7 @@ from bot.workers import WorkerOptions
 from settings import Settings
 from storage.engine import DatabaseUnavailable
 from tests.e2e.fake_connector import FakeConnector
+from tests.e2e.playground import find_actions
 from tests.e2e.teams import TeamsClient
 
 
@@ -107,41 +108,13 @@ async def teams(bot_process: BotProcess, connector: FakeConnector) -> AsyncItera
 
 def find_data(card: dict[str, Any], verb: str) -> dict[str, Any]:
     """The data of the Action.Execute with `verb` in a card (searching nested action sets)."""
-    found: list[dict[str, Any]] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute" and node.get("verb") == verb:
-                found.append(node.get("data") or {})
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
+    found = find_actions(card, verb)
     assert found, f"no {verb} action in card"
-    return found[0]
+    return dict(found[0].get("data") or {})
 
 
 def verbs(card: dict[str, Any]) -> list[str]:
-    out: list[str] = []
-
-    def walk(node: Any) -> None:
-        if isinstance(node, dict):
-            if node.get("type") == "Action.Execute":
-                out.append(str(node.get("verb")))
-            for value in node.values():
-                walk(value)
-        elif isinstance(node, list):
-            for item in node:
-                walk(item)
-
-    walk(card)
-    return out
-
-
-CardPicker = Callable[[dict[str, Any]], dict[str, Any]]
+    return [str(action.get("verb")) for action in find_actions(card)]
 
 
 async def stored(database_url: str, request_id: str) -> tuple[Any, list[Any]]:

@@ -13,11 +13,11 @@ from aiohttp.test_utils import TestServer
 from app import DEPS, WORKERS, create_app
 from approvals.ports import Clock, Notification
 from bot.deps import BotDeps
-from bot.text_delivery import text_delivery
 from bot.workers import WorkerOptions, Workers
 from settings import Settings
 from tests.e2e.chats import chat_fields
 from tests.e2e.teams import User
+from tests.e2e.text_delivery import text_delivery
 
 
 @dataclass

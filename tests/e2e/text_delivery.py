@@ -1,6 +1,6 @@
 """A plain-text rendering of outbox messages, sent 1:1 through the Messenger.
 
-Stands in until cards/ renders each notification kind; tests of the relay use it as it is.
+The relay tests deliver with it, so they assert on plain text rather than on cards.
 """
 
 from __future__ import annotations
