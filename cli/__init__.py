@@ -1,0 +1,1 @@
+"""The `signoff` command line: administration run beside the bot (catalog, audit, evidence)."""
