@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from approvals.errors import UnknownAsset
+from approvals.asset_search import AssetIndex, AssetMatches, DifflibRanker, TextRanker
+from approvals.errors import AmbiguousAsset, AssetChoice, UnknownAsset
 from approvals.model import Asset, Person, Team, Tier
-
-MAX_TYPO_LENGTH_CHANGE = 2
 
 
 class CatalogError(Exception):
@@ -27,42 +25,33 @@ class Catalog:
     teams: Mapping[str, Team]
     assets: Mapping[str, Asset]
 
+    ranker: TextRanker = field(default_factory=DifflibRanker, compare=False, repr=False)
+
     def __post_init__(self) -> None:
-        index: dict[str, Asset] = {}
-        for asset in self.assets.values():
-            for key in (asset.name, *asset.aliases):
-                index[key.lower()] = asset
         by_aad = {p.aad_object_id.lower(): p for p in self.people.values()}
-        object.__setattr__(self, "_index", index)
+        object.__setattr__(self, "_index", AssetIndex(self.assets, self.ranker))
         object.__setattr__(self, "_by_aad", by_aad)
 
+    def search(self, text: str) -> AssetMatches:
+        """What `text` names: one clear asset, a few to choose from, or hints."""
+        index: AssetIndex = self._index  # type: ignore[attr-defined]
+        return index.search(text)
+
     def find_asset(self, name: str) -> Asset:
-        """An asset by name or alias, tolerating case and small typos; else UnknownAsset."""
-        key = name.strip().strip("`'\"").lower()
-        index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
-        if key in index:
-            return index[key]
-        # A typo changes a few letters; a longer or shorter name is another asset, so
-        # "payments-web" must not silently become the asset aliased "payments".
-        close = [
-            c for c in difflib.get_close_matches(key, list(index), n=3, cutoff=0.8)
-            if abs(len(c) - len(key)) <= MAX_TYPO_LENGTH_CHANGE
-        ]
-        if len(close) >= 1 and len({index[c].name for c in close}) == 1:
-            return index[close[0]]
-        raise UnknownAsset(name.strip(), self.suggest(key))
+        """The one asset `name` clearly means (name, alias, tag, kind or typo); else UnknownAsset
+        with the assets it could mean or the closest names."""
+        found = self.search(name)
+        if found.clear is not None:
+            return found.clear
+        if found.choices:
+            choices = [AssetChoice(a.name, a.kind, self.display(a.owner)) for a in found.choices]
+            raise AmbiguousAsset(name.strip(), choices, found.matched)
+        raise UnknownAsset(name.strip(), list(found.hints))
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """The asset names closest to `name`, for a helpful answer."""
-        index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
-        close = difflib.get_close_matches(name.lower(), list(index), n=n * 2, cutoff=0.4)
-        names: list[str] = []
-        for c in close:
-            if index[c].name not in names:
-                names.append(index[c].name)
-        if not names:
-            names = [a.name for a in self.assets.values() if name.lower() in a.name.lower()]
-        return names[:n]
+        found = self.search(name)
+        return ([a.name for a in found.choices] or list(found.hints))[:n]
 
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
@@ -106,7 +95,7 @@ def _as_list(value: Any) -> list[Any]:
     return [value]
 
 
-def build_catalog(data: Mapping[str, Any]) -> Catalog:
+def build_catalog(data: Mapping[str, Any], ranker: TextRanker | None = None) -> Catalog:
     """Validate parsed catalog data as a whole; raise CatalogError listing every problem."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
@@ -116,7 +105,9 @@ def build_catalog(data: Mapping[str, Any]) -> Catalog:
     assets = _assets(data.get("assets"), people, teams, problems)
     if problems:
         raise CatalogError(problems)
-    return Catalog(people=people, teams=teams, assets=assets)
+    if ranker is None:
+        return Catalog(people=people, teams=teams, assets=assets)
+    return Catalog(people=people, teams=teams, assets=assets, ranker=ranker)
 
 
 def _people(raw: Any, problems: list[str]) -> dict[str, Person]:

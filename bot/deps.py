@@ -47,3 +47,11 @@ def source_of(activity: Activity) -> Source:
     conversation = activity.conversation.id if activity.conversation else None
     return Source(channel=activity.channel_id or "msteams", conversation_id=conversation,
                   activity_id=activity.id)
+
+
+def in_shared_chat(turn_context: Any) -> bool:
+    """A channel or group chat, where an answer may @mention people so they see it."""
+    conversation = turn_context.activity.conversation
+    return conversation is not None and (
+        bool(conversation.is_group) or conversation.conversation_type in ("channel", "groupChat")
+    )

@@ -6,12 +6,15 @@ payments-api, Adele Vance is her backup); times are fixed, so the output never c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from approvals.catalog import Catalog, build_catalog
 from approvals.errors import (
     AlreadyDecided,
+    AmbiguousAsset,
+    AssetChoice,
     InvalidRequest,
     NotADecider,
     SelfDecision,
@@ -148,6 +151,13 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "answer_sent": answer_sent_card(ANSWERED_REQUEST),
         "status": status_card(APPROVED_REQUEST, c),
         "who_owns": who_owns_card(ownership),
+        "who_owns_in_channel": who_owns_card(
+            replace(ownership, people=(c.people["megan"], c.people["adele"])), mention=True
+        ),
+        "asset_choice": card_for_error(AmbiguousAsset("kv", [
+            AssetChoice("kv-payments-prod", "azure-key-vault", "Megan Bowen"),
+            AssetChoice("kv-platform-shared", "azure-key-vault", "Isaiah Langer"),
+        ], matched=2)),
         "what_megan_owns": holdings_card(what_person_owns(c, "megan")),
         "my_requests": my_requests_card([ANSWERED_REQUEST, ROLLBACK]),
         "my_requests_empty": my_requests_card([]),

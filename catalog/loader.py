@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from approvals.catalog import Catalog, CatalogError, build_catalog
+from catalog.search import RapidfuzzRanker
 from catalog.yaml_file import UnreadableFile, read_yaml
 
 DEMO_CATALOG = Path(__file__).with_name("demo.yaml")
@@ -18,6 +19,6 @@ def load_catalog(path: str | Path | None = None) -> Catalog:
     except UnreadableFile as exc:
         raise CatalogError([exc.problem]) from exc
     try:
-        return build_catalog(data)
+        return build_catalog(data, RapidfuzzRanker())
     except CatalogError as exc:
         raise CatalogError([f"{file}: {p}" for p in exc.problems]) from exc
