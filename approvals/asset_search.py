@@ -60,7 +60,7 @@ class AssetMatches:
 
 
 class AssetIndex:
-    """Every way to name an asset (name, alias, tag, kind, a word of its name), for lookups."""
+    """Every way to name an asset (name, alias, tag, kind, a word of any of them), for lookups."""
 
     def __init__(self, assets: Mapping[str, Asset], ranker: TextRanker) -> None:
         self.ranker = ranker
@@ -69,7 +69,8 @@ class AssetIndex:
         for asset in assets.values():
             for key in (asset.name, *asset.aliases):
                 self.by_key[key.lower()] = asset
-            words = {w for key in (asset.name, *asset.aliases) for w in WORD.findall(key.lower())}
+            named = (asset.name, *asset.aliases, asset.kind, *asset.tags)
+            words = {w for key in named for w in WORD.findall(key.lower())}
             for label in {*(t.lower() for t in asset.tags), asset.kind.lower(), *words}:
                 self.by_label.setdefault(label, []).append(asset)
         self.keys: list[str] = list(self.by_key)

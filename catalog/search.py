@@ -10,12 +10,19 @@ from approvals.asset_search import HINT_SCORE
 
 
 class RapidfuzzRanker:
-    """Weighted ratio over lower-cased words: typos, partial names, "payment api" for
-    "payments-api"."""
+    """Similarity of lower-cased words ("payment api" is close to "payments-api"): typos,
+    transpositions, missing letters. Partial names are the word index's job (asset_search)."""
+
+    def __init__(self) -> None:
+        self._keys: Sequence[str] | None = None
+        self._processed: list[str] = []
 
     def rank(self, query: str, keys: Sequence[str], limit: int) -> list[tuple[int, float]]:
+        if keys is not self._keys:  # the index's keys, processed once rather than per query
+            self._processed = [utils.default_process(key) for key in keys]
+            self._keys = keys
         found = process.extract(
-            query, keys, scorer=fuzz.WRatio, processor=utils.default_process, limit=limit,
-            score_cutoff=HINT_SCORE,
+            utils.default_process(query), self._processed, scorer=fuzz.QRatio, processor=None,
+            limit=limit, score_cutoff=HINT_SCORE,
         )
         return [(position, float(score)) for _, score, position in found]
