@@ -54,8 +54,8 @@ class AssetMatches:
 
     @classmethod
     def among(cls, query: str, assets: Sequence[Asset]) -> AssetMatches:
-        if len(assets) == 1:
-            return cls(query, clear=assets[0], matched=1)
+        """Assets found by a tag, kind or word: offered, never assumed, even when only one
+        has it (a request must not reach the wrong owner on a guess)."""
         return cls(query, choices=tuple(assets[:MAX_CHOICES]), matched=len(assets))
 
 
@@ -76,12 +76,16 @@ class AssetIndex:
         self.keys: list[str] = list(self.by_key)
 
     def search(self, text: str) -> AssetMatches:
-        """Exact name or alias first; then a tag, kind or word of a name; then near spellings."""
+        """An exact name or alias; a clear near spelling; else the assets with that tag, kind
+        or word; else the near spellings as choices and hints."""
         query = normalise(text)
         if not query:
             return AssetMatches(query)
         if query in self.by_key:
             return AssetMatches(query, clear=self.by_key[query], matched=1)
+        near = self._near(query)
+        if near.clear is not None:  # "payment api", "paymnts-api"
+            return near
         if query in self.by_label:
             return AssetMatches.among(query, self.by_label[query])
         words = WORD.findall(query)
@@ -91,7 +95,7 @@ class AssetIndex:
             if having_all:
                 found = [a for a in self.by_label[words[0]] if a.name in having_all]
                 return AssetMatches.among(query, found)
-        return self._near(query)
+        return near
 
     def _near(self, query: str) -> AssetMatches:
         best: dict[str, tuple[float, Asset, str]] = {}

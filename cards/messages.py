@@ -112,7 +112,9 @@ def asset_choice_card(error: AmbiguousAsset) -> AdaptiveCard:
     ]
     return new_card([
         heading("Which asset do you mean?"),
-        rich(run(literal(error.name), monospace=True), run(f" matches {error.matched} assets.")),
+        rich(run(literal(error.name), monospace=True), run(
+            f" matches {error.matched} assets." if error.matched > 1 else " is part of this name:"
+        )),
         *rows,
         ActionSet(actions=list(buttons)),
     ])
