@@ -9,6 +9,7 @@ from typing import Any
 from botbuilder.schema import Activity
 
 from approvals.catalog import Catalog
+from approvals.directory import CatalogDirectory, Directory
 from approvals.model import Actor, Source
 from approvals.policies import DEFAULT_POLICY, Policy
 from approvals.ports import Clock
@@ -24,6 +25,13 @@ class BotDeps:
     app_id: str
     policy: Policy = field(default=DEFAULT_POLICY)
     channels: dict[str, str] = field(default_factory=dict)  # policy channel -> conversation id
+    # Where people, groups, managers and absences come from: Microsoft Graph when configured,
+    # else the catalog itself.
+    graph: Directory | None = None
+
+    @property
+    def directory(self) -> Directory:
+        return self.graph if self.graph is not None else CatalogDirectory(self.catalog)
 
     def aad_of(self, person_id: str) -> str | None:
         """The Entra object id of a catalog person, or of an outsider recorded as `aad:<id>`."""

@@ -52,6 +52,12 @@ class GraphDirectory:
         self.client = client
         self.teams_app_id = teams_app_id
 
+    async def close(self) -> None:
+        """Close the HTTP connections the SDK keeps (at shutdown)."""
+        http = getattr(self.client.request_adapter, "_http_client", None)
+        if isinstance(http, httpx.AsyncClient):
+            await http.aclose()
+
     async def find_person(self, upn_or_email: str) -> DirectoryPerson | None:
         key = upn_or_email.strip()
         config = RequestConfiguration(
