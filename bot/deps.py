@@ -38,7 +38,7 @@ class BotDeps:
         if person_id.startswith("aad:"):
             return person_id[4:]
         person = self.catalog.person(person_id)
-        return person.aad_object_id if person else None
+        return person.aad_object_id if person and person.aad_object_id else None
 
     def name_of(self, person_id: str) -> str:
         return self.catalog.display(person_id)
