@@ -83,9 +83,18 @@ def with_directory(
     people = dict(catalog.people)
     teams = dict(catalog.teams)
     by_aad = {p.aad_object_id.lower(): p.id for p in people.values() if p.aad_object_id}
+    by_email = {p.email.lower(): p.id for p in people.values() if not p.aad_object_id}
+
+    def resolve(pid: str, found: DirectoryPerson) -> None:
+        oid = found.object_id.lower()
+        people[pid] = replace(people[pid], name=found.name or people[pid].email,
+                              aad_object_id=oid)
+        by_aad[oid] = pid
 
     def id_for(found: DirectoryPerson) -> str:
         oid = found.object_id.lower()
+        if oid not in by_aad and found.email.lower() in by_email:  # named by email in the file
+            resolve(by_email[found.email.lower()], found)
         if oid not in by_aad:
             pid = f"{DIRECTORY_PREFIX}{oid}"
             people[pid] = Person(pid, found.name or found.email, found.email, oid)
@@ -93,10 +102,7 @@ def with_directory(
         return by_aad[oid]
 
     for pid, found in (resolved or {}).items():
-        oid = found.object_id.lower()
-        people[pid] = replace(people[pid], name=found.name or people[pid].email,
-                              aad_object_id=oid)
-        by_aad[oid] = pid
+        resolve(pid, found)
     for tid, listed in (members or {}).items():
         if listed:  # an empty group keeps the catalog's members rather than none
             teams[tid] = replace(teams[tid], members=tuple(dict.fromkeys(map(id_for, listed))))
