@@ -129,6 +129,9 @@ def graph_config(settings: Settings) -> GraphConfig:
 
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The Azure and HTTP client libraries log every request (URLs name people) at INFO.
+    for noisy in ("azure", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValueError as error:
