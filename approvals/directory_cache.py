@@ -23,12 +23,15 @@ class _Entry:
 
 class CachedDirectory:
     """A Directory that keeps each answer (a "not found" too) for `ttl`, out-of-office replies
-    for the shorter `away_ttl`. After a 429 it asks nothing until Retry-After has passed; while
-    the directory fails it serves an expired answer rather than none."""
+    for the shorter `away_ttl`. After a 429 it asks nothing until Retry-After has passed (after
+    an outage, for `outage_pause`); while the directory fails it serves an expired answer
+    rather than none."""
 
     def __init__(self, inner: Directory, clock: Clock, ttl: timedelta = timedelta(minutes=15),
-                 away_ttl: timedelta = timedelta(minutes=5), max_entries: int = 10_000) -> None:
+                 away_ttl: timedelta = timedelta(minutes=5), max_entries: int = 10_000,
+                 outage_pause: timedelta = timedelta(seconds=30)) -> None:
         self.inner = inner
+        self.outage_pause = outage_pause
         self.clock = clock
         self.ttl = ttl
         self.away_ttl = away_ttl
@@ -63,13 +66,15 @@ class CachedDirectory:
             if self.paused_until is not None and now < self.paused_until:
                 wait = (self.paused_until - now).total_seconds()
                 raise DirectoryUnavailable(
-                    f"the directory is throttling: asked to wait until "
+                    f"the directory failed or is throttling: not asked again before "
                     f"{self.paused_until:%H:%M:%S} UTC", retry_after=wait)
             value = await fetch()
         except DirectoryUnavailable as exc:
-            if exc.retry_after is not None:
-                self.paused_until = max(self.paused_until or now,
-                                        now + timedelta(seconds=exc.retry_after))
+            # Throttled: as long as asked. Down: a short pause, so that users' turns do not
+            # each wait for a directory that is not there.
+            pause = (timedelta(seconds=exc.retry_after) if exc.retry_after is not None
+                     else self.outage_pause)
+            self.paused_until = max(self.paused_until or now, now + pause)
             if entry is None:
                 raise
             log.warning("directory unavailable (%s): using the %s of %s from %s",

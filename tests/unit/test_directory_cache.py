@@ -126,3 +126,17 @@ async def test_the_catalog_directory_answers_from_the_catalog() -> None:
     assert manager is not None and manager.name == "Lynne Robbins"
     assert await directory.group_members("no-such-group") is None
     assert await directory.automatic_replies(AAD["megan"]) is None
+
+
+async def test_after_an_outage_the_directory_is_left_alone_for_a_short_pause(
+    cache: CachedDirectory, inner: FakeDirectory, clock: FakeClock
+) -> None:
+    inner.down = DirectoryUnavailable("Graph unreachable (ConnectError)")
+    with pytest.raises(DirectoryUnavailable):
+        await cache.find_person("meganb@contoso.com")
+    inner.down = None
+    with pytest.raises(DirectoryUnavailable):
+        await cache.manager_of("oid-megan")  # within the 30 s pause: not asked
+    assert sum(inner.asked.values()) == 1
+    clock.advance(seconds=30)
+    assert await cache.find_person("meganb@contoso.com") is not None
