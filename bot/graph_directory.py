@@ -100,15 +100,11 @@ class GraphDirectory:
         return _person(manager)
 
     async def automatic_replies(self, object_id: str) -> AutomaticReplies | None:
-        mailbox = self.client.users.by_user_id(object_id).mailbox_settings
-        try:
-            settings = await self._ask(f"mailbox settings of {object_id}", lambda: mailbox.get())
-        except DirectoryUnavailable as exc:
-            if exc.retry_after is None and "HTTP 403" in exc.reason:
-                # No mailbox, or no MailboxSettings.Read: not an outage, just nothing known.
-                log.warning("Graph: %s", exc.reason)
-                return None
-            raise
+        # 403: no mailbox, or no MailboxSettings.Read for this person: nothing is known about
+        # their absence, which is not an outage.
+        settings = await self._ask(f"mailbox settings of {object_id}",
+                                   self.client.users.by_user_id(object_id).mailbox_settings.get,
+                                   none_for=(403, 404))
         setting = settings.automatic_replies_setting if settings is not None else None
         if setting is None or setting.status is None:
             return None
@@ -126,7 +122,7 @@ class GraphDirectory:
         body = UserScopeTeamsAppInstallation(additional_data={"teamsApp@odata.bind": bind})
         try:
             await self._ask(f"Teams app install for {object_id}", lambda: apps.post(body),
-                            conflict_ok=True)
+                            none_for=(404, 409))  # 409: installed already
         except DirectoryUnavailable as exc:
             log.warning("Graph: the Teams app could not be installed for %s: %s", object_id,
                         exc.reason)
@@ -144,13 +140,15 @@ class GraphDirectory:
         return chat.id if chat is not None else None
 
     async def _ask(self, what: str, call: Callable[[], Awaitable[T | None]],
-                   conflict_ok: bool = False) -> T | None:
-        """One Graph call; None when the thing is not there (404, or 409 when `conflict_ok`)."""
+                   none_for: tuple[int, ...] = (404,)) -> T | None:
+        """One Graph call; None when the answer's status is one of `none_for` (not there)."""
         try:
             return await call()
         except APIError as exc:
             status = exc.response_status_code
-            if status == 404 or (status == 409 and conflict_ok):
+            if status in none_for:
+                if status == 403:
+                    log.warning("Graph: HTTP 403 to %s, taken as nothing known", what)
                 return None
             headers = exc.response_headers or {}
             if status in THROTTLED:
