@@ -79,6 +79,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         app_id=settings.app_id, policy=policy, channels=settings.channel_ids,
         graph=CachedDirectory(graph, clock, ttl=timedelta(minutes=settings.graph_cache_minutes))
         if graph is not None else None,
+        directory_deadline=settings.graph_deadline_seconds,
     )
     bot = SignoffBot(deps, conversation_state)
     background = Workers(

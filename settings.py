@@ -63,6 +63,8 @@ class Settings(BaseSettings):
         15.0, validation_alias=AliasChoices("SIGNOFF_GRAPH_CACHE_MINUTES", "graph_cache_minutes"))
     graph_timeout_seconds: float = Field(10.0, validation_alias=AliasChoices(
         "SIGNOFF_GRAPH_TIMEOUT_SECONDS", "graph_timeout_seconds"))
+    graph_deadline_seconds: float = Field(5.0, validation_alias=AliasChoices(
+        "SIGNOFF_GRAPH_DEADLINE_SECONDS", "graph_deadline_seconds"))
     teams_app_catalog_id: str = Field("", validation_alias=AliasChoices(
         "SIGNOFF_TEAMS_APP_CATALOG_ID", "teams_app_catalog_id"))
 

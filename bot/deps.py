@@ -28,6 +28,9 @@ class BotDeps:
     # Where people, groups, managers and absences come from: Microsoft Graph when configured,
     # else the catalog itself.
     graph: Directory | None = None
+    # The lookup before a submission gives up after this, so a card click is answered within
+    # Teams' invoke timeout however slow Graph is.
+    directory_deadline: float = 5.0
 
     @property
     def directory(self) -> Directory:

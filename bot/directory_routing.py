@@ -16,18 +16,16 @@ from approvals.reachability import Reachable, resolve_people, who_is_reachable
 from bot.deps import BotDeps
 
 log = logging.getLogger(__name__)
-DEADLINE_SECONDS = 5.0  # a card submission answers within Teams' invoke timeout, Graph or not
-
 
 async def reachable_for(deps: BotDeps, asset_name: str) -> Reachable:
     """The asset's people as the directory has them now (the catalog when it cannot say)."""
     try:
-        async with asyncio.timeout(DEADLINE_SECONDS):
+        async with asyncio.timeout(deps.directory_deadline):
             reachable = await who_is_reachable(deps.directory, deps.catalog, asset_name,
                                                deps.clock.now())
     except TimeoutError:
         log.warning("directory too slow (over %.0f s): %s is routed from the catalog alone",
-                    DEADLINE_SECONDS, asset_name)
+                    deps.directory_deadline, asset_name)
         return Reachable(deps.catalog, fallback="the directory did not answer in time")
     deps.catalog = reachable.catalog
     return reachable
