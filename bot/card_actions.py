@@ -17,6 +17,7 @@ from approvals.errors import ConcurrentUpdate, DomainError, InvalidRequest, NotA
 from approvals.model import Request, RequestKind, State
 from bot import replies
 from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
+from bot.directory_routing import reachable_for
 from bot.references import References
 from cards import actions as card_actions
 from storage.engine import DatabaseUnavailable
@@ -80,9 +81,10 @@ class CardActions:
             await self.references.remember_roster(turn_context)
         try:
             draft = card_actions.draft_from_form(kind, parsed.values)
+            reachable = await reachable_for(d, draft.asset_name)  # Graph, before the domain
             request = await services.submit_request(
-                d.uow_factory(), d.catalog, d.clock, draft, actor_of(activity),
-                source_of(activity), d.policy,
+                d.uow_factory(), reachable.catalog, d.clock, draft, actor_of(activity),
+                source_of(activity), d.policy, away=reachable.away,
             )
         except InvalidRequest as error:
             return replies.form_card(kind, d.catalog, d.clock.now().date(), d.policy,

@@ -103,6 +103,9 @@ ANSWERED_REQUEST = INFO_REQUESTED.evolve(
 APPROVED_REQUEST = ANSWERED_REQUEST.evolve(
     state=State.APPROVED, version=4, updated_at=DECIDED, decisions=(NEED_INFO, APPROVED),
 )
+AWAY_NOTE = Note("megan", "Megan Bowen", "Megan Bowen is away until Tue 01 Dec 2026 17:00 UTC; "
+               "sent to Adele Vance", CREATED, "away")
+ROUTED_AROUND_AWAY = EXCEPTION.evolve(deciders=("adele", "megan"), notes=(AWAY_NOTE,))
 REJECTED_REQUEST = EXCEPTION.evolve(
     state=State.REJECTED, version=2, updated_at=DECIDED, decisions=(REJECTED,),
 )
@@ -140,7 +143,9 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "confirmation_undelivered": confirmation_card(
             ROLLBACK, c, delivery_problem="Teams answered 403 (the bot is not installed for her)"
         ),
+        "confirmation_owner_away": confirmation_card(ROUTED_AROUND_AWAY, c),
         "approval_exception": approval_card(EXCEPTION, c),
+        "approval_owner_away": approval_card(ROUTED_AROUND_AWAY, c),
         "approval_rollback": approval_card(ROLLBACK, c),
         "approval_after_answer": approval_card(ANSWERED_REQUEST, c),
         "approval_waiting_for_answer": approval_card(INFO_REQUESTED, c),

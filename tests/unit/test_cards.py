@@ -53,6 +53,7 @@ EXPECTED_IDS: dict[str, str | None] = {
     "exception_form": None, "exception_form_errors": None, "rollback_form": None,
     "rollback_form_errors": None, "confirmation": "EXC-1", "confirmation_undelivered": "RBK-1",
     "approval_exception": "EXC-1", "approval_rollback": "RBK-1",
+    "confirmation_owner_away": "EXC-1", "approval_owner_away": "EXC-1",
     "approval_after_answer": "EXC-1", "approval_waiting_for_answer": "EXC-1",
     "decided_approved": "EXC-1", "decided_rejected": "EXC-1",
     "decided_info_requested": "EXC-1", "info_question": "EXC-1", "answer_sent": "EXC-1",
@@ -378,6 +379,16 @@ def test_confirmation_card(examples: dict[str, dict[str, Any]]) -> None:
         "The card could not be delivered to Megan Bowen: Teams answered 403 (the bot is not "
         "installed for her)"
     ]
+
+
+def test_a_card_routed_around_an_away_owner_says_so(examples: dict[str, dict[str, Any]]
+                                                     ) -> None:
+    away = "Megan Bowen is away until Tue 01 Dec 2026 17:00 UTC; sent to Adele Vance"
+    for name in ("confirmation_owner_away", "approval_owner_away"):
+        warning = [n["text"] for n in nodes(examples[name])
+                   if n.get("type") == "TextRun" and n.get("color") == "warning"]
+        assert warning == [away], name
+    assert "Routed to: Adele Vance" in visible(examples["confirmation_owner_away"])
 
 
 def test_info_question_card(examples: dict[str, dict[str, Any]]) -> None:
