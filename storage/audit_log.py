@@ -10,7 +10,8 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from approvals.audit_chain import GENESIS_HASH, ChainRecord, canonical_json, event_hash
+from approvals.audit_chain import GENESIS_HASH as GENESIS_HASH
+from approvals.audit_chain import ChainRecord, canonical_json, event_hash
 from approvals.model import AuditEvent, Source
 from storage.tables import AuditEventRow
 
