@@ -17,13 +17,12 @@ from typing import Any
 
 from approvals.audit_chain import ChainBreak, ChainReport, Checkpoint, checkpoint_of, utc_iso
 from approvals.model import AuditEvent, Source
+from approvals.notifications import AUDIT_CHECKPOINT, CHAT_PREFIX
 from approvals.ports import Notification, SystemClock
 from settings import Settings
 
 OK, BROKEN, BAD_INPUT, UNREADABLE = 0, 1, 2, 3
 HASH = re.compile(r"\b[0-9a-f]{64}\b")
-CHECKPOINT_KIND = "audit_checkpoint"  # the outbox kind the bot's relay posts to a chat
-CHAT_PREFIX = "chat:"  # outbox recipient: a Teams conversation id, not a person
 
 
 class CheckpointUnreadable(ValueError):
@@ -188,8 +187,8 @@ async def post_checkpoint(engine: Any, checkpoint: Checkpoint, chat: str) -> Non
     detail = {k: "" if v is None else str(v) for k, v in checkpoint.as_json().items()}
     async with uow_factory(engine, SystemClock())() as uow:
         await uow.outbox.add(Notification(
-            key=f"{CHECKPOINT_KIND}:{checkpoint.event_id}:{checkpoint.hash[:16]}:{chat}",
-            request_id="", recipient_id=f"{CHAT_PREFIX}{chat}", kind=CHECKPOINT_KIND,
+            key=f"{AUDIT_CHECKPOINT}:{checkpoint.event_id}:{checkpoint.hash[:16]}:{chat}",
+            request_id="", recipient_id=f"{CHAT_PREFIX}{chat}", kind=AUDIT_CHECKPOINT,
             created_at=now, detail=detail,
         ))
         await uow.audit.append(AuditEvent(

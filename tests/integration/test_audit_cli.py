@@ -3,12 +3,8 @@ process on the database, reading its output and exit code."""
 
 from __future__ import annotations
 
-import asyncio
 import json
-import os
-import sys
 from collections.abc import AsyncIterator
-from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
@@ -19,33 +15,13 @@ from storage.uow import uow_factory
 from tests.integration.audit_history import history_catalog, seed_history
 from tests.integration.support import FixedClock
 from tests.integration.tampering import tamper
-
-REPO = Path(__file__).resolve().parents[2]
-
-
-@dataclass(frozen=True)
-class Run:
-    code: int
-    out: str
-    err: str
+from tests.signoff_cli import signoff
 
 
 @pytest.fixture
 async def seeded(engine: AsyncEngine, clock: FixedClock) -> AsyncIterator[AsyncEngine]:
     await seed_history(engine, uow_factory(engine, clock), history_catalog(), clock)
     yield engine
-
-
-async def signoff(database_url: str, cwd: Path, *args: str, **env: str) -> Run:
-    process = await asyncio.create_subprocess_exec(
-        sys.executable, "-m", "cli", *args, cwd=cwd,
-        env={"PATH": os.environ.get("PATH", ""), "PYTHONPATH": str(REPO),
-             "DATABASE_URL": database_url, **env},
-        stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE,
-    )
-    out, err = await process.communicate()
-    assert process.returncode is not None
-    return Run(process.returncode, out.decode(), err.decode())
 
 
 async def test_verify_names_the_verified_head(seeded: AsyncEngine, database_url: str,
