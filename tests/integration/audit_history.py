@@ -86,7 +86,7 @@ async def seed_history(engine: AsyncEngine, uows: Uows, catalog: Catalog,
         uows(), catalog, clock, exception("ledger-db", "Let <script>x</script> in", clock),
         ALICE, src(5))
     exc3 = await services.submit_request(
-        uows(), catalog, clock, exception("payments-api", "Skip TLS =cmd|' /C calc'!A0",
+        uows(), catalog, clock, exception("payments-api", "=cmd|' /C calc'!A0 skip TLS",
                                           clock), ALICE, src(6))
     clock.advance(minutes=5)
     try:
