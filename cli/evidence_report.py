@@ -32,7 +32,8 @@ h1{font-size:22px;margin:0 0 4px} h2{font-size:17px;margin:28px 0 6px}
 .ok{background:#e7f4e4;border:1px solid #6bb700} .bad{background:#fde7e9;border:1px solid #c50f1f}
 table{border-collapse:collapse;width:100%;margin:6px 0 12px}
 th,td{border:1px solid #d1d1d1;padding:4px 6px;text-align:left;vertical-align:top}
-th{background:#f5f5f5} td.t{white-space:nowrap;font-family:Consolas,monospace;font-size:12px}
+th{background:#f5f5f5} td.t,td.d{font-family:Consolas,monospace;font-size:12px}
+td.t{white-space:nowrap}
 .facts td:first-child{width:150px;color:#616161}
 .refused{color:#c50f1f} .message{color:#616161} .unverified{background:#fde7e9}
 """
@@ -47,8 +48,9 @@ def render_report(export: EvidenceExport) -> str:
         f"<style>{STYLE}</style></head><body>",
         "<h1>Signoff evidence</h1>",
         f'<div class="meta">Requests made from {export.start} to {export.end} (UTC days, both '
-        f"included), {_e(scope)}. Generated {_time(export.generated_at)}. "
-        f"{len(export.requests)} request(s).</div>",
+        f"included), {_e(scope)}. Generated {_time(export.generated_at)} UTC. "
+        f"{len(export.requests)} request(s). Times are UTC to the second; requests.csv, "
+        "timeline.csv and evidence.json carry them to the microsecond.</div>",
         _chain_box(export.chain),
         "<h2>Summary</h2>",
         _summary_table(export.requests),
@@ -81,7 +83,7 @@ def _summary_table(requests: Sequence[RequestEvidence]) -> str:
             value = row[key]
             if key.endswith("_at") and value:
                 value = _time(datetime.fromisoformat(value))
-                cells.append(f'<td class="t">{_e(value)}</td>')
+                cells.append(f'<td class="d">{_e(value)}</td>')
             elif key == "request_id":
                 cells.append(f'<td><a href="#{_e(value)}">{_e(value)}</a></td>')
             else:
@@ -130,7 +132,8 @@ def _table(headings: Iterable[str], rows: Sequence[str]) -> str:
 
 
 def _time(moment: datetime) -> str:
-    return utc_iso(moment).replace("T", " ").removesuffix("+00:00")
+    """To the second, for reading; the CSV and JSON files keep the microseconds."""
+    return utc_iso(moment).replace("T", " ")[:19]
 
 
 def _e(value: object) -> str:
