@@ -11,7 +11,7 @@ import getpass
 import json
 import re
 import sys
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -183,9 +183,10 @@ async def post_checkpoint(engine: Any, checkpoint: Checkpoint, chat: str) -> Non
     (the audit append is the transaction's last write)."""
     from storage.uow import uow_factory
 
-    now = datetime.now(UTC)
+    clock = SystemClock()
+    now = clock.now()
     detail = {k: "" if v is None else str(v) for k, v in checkpoint.as_json().items()}
-    async with uow_factory(engine, SystemClock())() as uow:
+    async with uow_factory(engine, clock)() as uow:
         await uow.outbox.add(Notification(
             key=f"{AUDIT_CHECKPOINT}:{checkpoint.event_id}:{checkpoint.hash[:16]}:{chat}",
             request_id="", recipient_id=f"{CHAT_PREFIX}{chat}", kind=AUDIT_CHECKPOINT,
@@ -193,7 +194,15 @@ async def post_checkpoint(engine: Any, checkpoint: Checkpoint, chat: str) -> Non
         ))
         await uow.audit.append(AuditEvent(
             action="audit.checkpoint_posted", outcome="ok", actor_id="cli",
-            actor_name=getpass.getuser(), at=now, source=Source(channel="cli"),
+            actor_name=_operator(), at=now, source=Source(channel="cli"),
             detail={**detail, "chat": chat},
         ))
         await uow.commit()
+
+
+def _operator() -> str:
+    """Who ran the command, as the operating system knows them."""
+    try:
+        return getpass.getuser()
+    except (OSError, KeyError):
+        return "unknown"

@@ -26,6 +26,7 @@ from approvals.evidence import (
     timeline,
     timeline_row,
 )
+from approvals.ports import SystemClock
 from cli.evidence_report import EvidenceExport, render_report
 from settings import Settings
 
@@ -83,7 +84,7 @@ async def run_evidence(args: argparse.Namespace, settings: Settings) -> int:
         return UNREADABLE
     finally:
         await engine.dispose()
-    export = EvidenceExport(args.start, args.end, args.asset, datetime.now(UTC), chain,
+    export = EvidenceExport(args.start, args.end, args.asset, SystemClock().now(), chain,
                             requests, _names(settings))
     write_export(export, out)
     print(f"Wrote {len(requests)} request(s) to {out}/ ({', '.join(FILES)}, SHA256SUMS)")  # noqa: T201
