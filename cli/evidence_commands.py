@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from approvals.audit_chain import utc_iso
+from approvals.catalog import Catalog, CatalogError
 from approvals.evidence import (
     TIMELINE_COLUMNS,
     chain_result,
@@ -72,11 +73,13 @@ async def run_evidence(args: argparse.Namespace, settings: Settings) -> int:
     from storage.engine import create_engine
     from storage.evidence import SqlEvidenceReader
 
+    catalog = _load_catalog(settings)
+    asset = _asset_name(catalog, args.asset)
     start = datetime.combine(args.start, time(), UTC)
     end = datetime.combine(args.end + timedelta(days=1), time(), UTC)
     engine = create_engine(settings.database_url)
     try:
-        requests = await SqlEvidenceReader(engine).gather(start, end, args.asset)
+        requests = await SqlEvidenceReader(engine).gather(start, end, asset)
         chain = chain_result(await SqlAuditChain(engine).verify())
     except (SQLAlchemyError, OSError) as error:
         print(f"signoff evidence: the database could not be read: {error}",  # noqa: T201
@@ -84,8 +87,8 @@ async def run_evidence(args: argparse.Namespace, settings: Settings) -> int:
         return UNREADABLE
     finally:
         await engine.dispose()
-    export = EvidenceExport(args.start, args.end, args.asset, SystemClock().now(), chain,
-                            requests, _names(settings))
+    export = EvidenceExport(args.start, args.end, asset, SystemClock().now(), chain,
+                            requests, _names(catalog))
     write_export(export, out)
     print(f"Wrote {len(requests)} request(s) to {out}/ ({', '.join(FILES)}, SHA256SUMS)")  # noqa: T201
     print(chain.sentence)  # noqa: T201
@@ -140,13 +143,30 @@ def _cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
-def _names(settings: Settings) -> dict[str, str]:
-    """Display names of the catalog's people, for message recipients; none if it won't load."""
-    from approvals.catalog import CatalogError
+def _load_catalog(settings: Settings) -> Catalog | None:
+    """The catalog, for display names and aliases; None if it will not load (the export does
+    not need it: the records carry names)."""
     from catalog.loader import load_catalog
 
     try:
-        catalog = load_catalog(settings.catalog_path)
+        return load_catalog(settings.catalog_path)
     except CatalogError:
+        return None
+
+
+def _names(catalog: Catalog | None) -> dict[str, str]:
+    if catalog is None:
         return {}
     return {person_id: catalog.display(person_id) for person_id in catalog.people}
+
+
+def _asset_name(catalog: Catalog | None, given: str | None) -> str | None:
+    """The asset's catalog name when `given` is its name or an alias (any case), else as given
+    (an asset that left the catalog still has its stored requests)."""
+    if given is None or catalog is None:
+        return given
+    key = given.strip().lower()
+    for asset in catalog.assets.values():
+        if key in (asset.name.lower(), *(a.lower() for a in asset.aliases)):
+            return asset.name
+    return given.strip()

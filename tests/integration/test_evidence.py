@@ -112,11 +112,13 @@ async def test_one_asset_and_a_shorter_period(seeded: AsyncEngine, database_url:
     first_week = await export(database_url, tmp_path / "b", "2026-03-01", "2026-03-08")
     one_day = await export(database_url, tmp_path / "c", "2026-03-09", "2026-03-09")
     before = await export(database_url, tmp_path / "d", "2026-02-01", "2026-03-01")
+    alias = await export(database_url, tmp_path / "e", "2026-03-01", "2026-03-31", "PAY-API")
 
     def ids(folder: str) -> list[str]:
         return [r["request_id"] for r in read_csv(tmp_path / folder / "requests.csv")]
 
-    assert (ledger, first_week, one_day, before) == (0, 0, 0, 0)
+    assert (ledger, first_week, one_day, before, alias) == (0, 0, 0, 0, 0)
+    assert ids("e") == ["EXC-1", "EXC-3", "RBK-1"]  # an alias in the (demo) catalog
     assert ids("a") == ["EXC-2"]
     assert ids("b") == ["EXC-1", "EXC-2", "EXC-3"]
     assert ids("c") == ["RBK-1"]
