@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     channels: str = Field(
         "", validation_alias=AliasChoices("SIGNOFF_CHANNELS", "channels")
     )  # "leadership=19:abc@thread.tacv2,security=19:def@thread.v2": policy channel -> chat id
+    checkpoint_chat: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_CHECKPOINT_CHAT", "checkpoint_chat")
+    )  # Teams conversation id `signoff audit checkpoint --post` posts the chain's head to
     app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
     app_password: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
