@@ -22,6 +22,9 @@ WITHDRAWN = "withdrawn"  # the deciders: the requester withdrew the request
 EXPIRY_REMINDER = "expiry_reminder"  # requester and owner: an exception ends soon
 LAPSED = "lapsed"  # requester and owner: an exception ended
 REVOKED = "revoked"  # requester and owner: an exception was ended early
+REROUTED = "rerouted"  # a person whose card went to their delegate, or came back from one
+EXTENDED = "extended"  # requester and owner: a renewal moved an exception's expiry
+LINKED_CLOSED = "linked_closed"  # a renewal or review closed because its exception ended
 REFRESH_CARDS = "refresh_cards"  # every card already sent about the request: update it
 EVERY_CARD = "*"  # the recipient of REFRESH_CARDS
 

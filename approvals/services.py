@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from approvals.answering import answer_info
-from approvals.deadlines import run_due_job
 from approvals.deciding import OUTCOME_ACTION, record_decision
+from approvals.due_work import run_due_job
 from approvals.queries import (
     Holdings,
     Ownership,
