@@ -30,11 +30,12 @@ def delegation_started_card(delegation: Delegation, moved: Sequence[Request],
              run(format_date(delegation.until), bold=True), run(" (UTC).")),
         facts([("Delegate", delegate), ("From", format_time(delegation.starts_at)),
                ("Until", f"{format_date(delegation.until)}, end of day UTC")]),
-        note(f"New requests you would decide go to {literal(delegate)}, and so do those "
-             "waiting for you now; the cards say on your behalf. When it ends, what is still "
-             "undecided comes back to you."),
+        rich(run("New requests you would decide go to "), run(literal(delegate)),
+             run(", and so do those waiting for you now; the cards say on your behalf. When it "
+                 "ends, what is still undecided comes back to you.")),
         *_moved(moved, "Nothing was waiting for you."),
-        note("Type `delegation off` to end it early.", subtle=True),
+        rich(run("To end it early, type: ", subtle=True),
+             run("delegation off", monospace=True, subtle=True)),
     ])
 
 
@@ -55,8 +56,9 @@ def delegation_status_card(own: Delegation | None, for_others: Sequence[Delegati
     """`delegation`: the person's own delegation, and the people they decide for."""
     body: list[Element] = [heading("Delegation")]
     if own is None:
-        body.append(note("You decide your requests yourself. To hand them over while you are "
-                         "away: delegate to <person> until <YYYY-MM-DD>"))
+        body.append(rich(run("You decide your requests yourself. To hand them over while you "
+                             "are away, type: "),
+                         run("delegate to <person> until <YYYY-MM-DD>", monospace=True)))
     else:
         body.append(rich(run(literal(catalog.display(own.delegate_id)), bold=True),
                          run(" decides for you until the end of "),

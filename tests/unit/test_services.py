@@ -685,19 +685,21 @@ async def test_who_owns_an_unknown_asset_suggests_names(
     assert unknown.value.suggestions[0] == "ledger-db"
 
 
-async def test_my_requests_lists_the_actors_open_requests(
+async def test_my_requests_lists_the_actors_open_requests_and_active_exceptions(
     uow: FakeUnitOfWork, catalog: Catalog, clock: FakeClock
 ) -> None:
     await submit(uow, catalog, clock)  # EXC-1 by alex
     await submit(uow, catalog, clock, by=actor("outsider"))  # EXC-2
     await submit(uow, catalog, clock, rollback_draft())  # RBK-1 by alex
-    await submit(uow, catalog, clock)  # EXC-3 by alex, approved below
+    await submit(uow, catalog, clock)  # EXC-3 by alex, approved below: active
     await decide(uow, catalog, clock, "EXC-3", Outcome.APPROVE, "megan")
     await decide(uow, catalog, clock, "EXC-1", Outcome.NEED_INFO, "megan", "Why?")
+    await submit(uow, catalog, clock)  # EXC-4 by alex, rejected below: closed
+    await decide(uow, catalog, clock, "EXC-4", Outcome.REJECT, "megan")
 
     mine = await services.my_requests(uow, catalog, actor("alex"))
 
-    assert sorted(r.id for r in mine) == ["EXC-1", "RBK-1"]
+    assert sorted(r.id for r in mine) == ["EXC-1", "EXC-3", "RBK-1"]
     assert await services.my_requests(uow, catalog, actor("adele")) == []
 
 
