@@ -1,8 +1,8 @@
 """Who decides in whose place: the one routing decision every use case asks.
 
 A person who is away names a stand-in; today the only source is a delegation (`delegate to adele
-until 2026-12-24`). `stand_ins_now` turns whatever says who is away into one table, person ->
-stand-in; another source (e.g. out of office from a directory) adds its rows to that table.
+until 2026-12-24`). `stand_ins_at` turns whatever says who is away into one table, person ->
+stand-in; another source (e.g. out of office from a directory) adds its rows there.
 Requests record the pairs in force on them (`Request.stand_ins`), so a decision, a card and the
 audit trail can say "on behalf of"; steps keep the people policy named, and `decision_steps`
 shows them with each stand-in in place.
@@ -14,9 +14,16 @@ from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 
 from approvals.model import DecisionRule, Delegation, Request, Step
+from approvals.ports import UnitOfWork
 from approvals.staffing import approvers, deciders_now, matchable, steps_of
 
 Pairs = tuple[tuple[str, str], ...]
+
+
+async def stand_ins_at(uow: UnitOfWork, now: datetime) -> dict[str, str]:
+    """Person -> who decides in their place at `now`, from every source (today: delegations).
+    A new source (out of office from a directory...) adds its rows here; a delegation wins."""
+    return stand_ins_now(await uow.delegations.running(), now)
 
 
 def stand_ins_now(delegations: Iterable[Delegation], now: datetime) -> dict[str, str]:

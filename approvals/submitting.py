@@ -20,7 +20,7 @@ from approvals.notifications import APPROVAL, EMERGENCY, REVIEW, notify
 from approvals.policies import DEFAULT_POLICY, Deciders, Policy, validate_draft
 from approvals.ports import Clock, UnitOfWork
 from approvals.queries import acting_id
-from approvals.routing import deciders_with, map_people, pairs_for, stand_ins_now
+from approvals.routing import deciders_with, map_people, pairs_for, stand_ins_at
 from approvals.staffing import first_line, people_in_role, staff
 from approvals.transitions import Action, next_state
 
@@ -73,7 +73,7 @@ async def open_request(
     state = next_state(State.PENDING, Action.APPROVE_EMERGENCY) if emergency else State.PENDING
     assert state is not None
     deadline, _ = rules.window(emergency)
-    stand_ins = stand_ins_now(await uow.delegations.running(), now)
+    stand_ins = await stand_ins_at(uow, now)
     pairs = pairs_for(deciders_rule.rule, steps, stand_ins, requester.id)
     request = Request(
         id=await uow.requests.next_id(draft.kind), kind=draft.kind, asset_name=asset.name,
