@@ -7,17 +7,15 @@ from datetime import datetime
 
 from approvals.catalog import Catalog
 from approvals.escalation import escalate, reached_people
-from approvals.expiry import EXPIRY_JOBS, plan_expiry, run_expiry_job
+from approvals.expiry import plan_expiry, plan_review
+from approvals.job_kinds import DEADLINE_JOBS, ESCALATE, REMIND
 from approvals.model import Request, State, Tier
 from approvals.notifications import REMINDER, notify
 from approvals.policies import Policy, Rules
-from approvals.ports import Clock, Job, UnitOfWork
+from approvals.ports import Job, UnitOfWork
 
 log = logging.getLogger(__name__)
 
-REMIND = "remind"
-ESCALATE = "escalate"
-DEADLINE_JOBS = (REMIND, ESCALATE)
 MAX_REMINDERS = 12  # the last ones before the deadline; a tighter cadence is noise
 WAITING_FOR_DECIDERS = (State.PENDING, State.APPROVED_PENDING_REVIEW)
 
@@ -58,38 +56,33 @@ def plan_jobs(request: Request, rules: Rules, now: datetime) -> list[Job]:
 async def replan(uow: UnitOfWork, request: Request, rules: Rules, now: datetime) -> None:
     """Drop the request's deadline jobs and schedule the ones that still apply."""
     await uow.jobs.cancel(request.id, DEADLINE_JOBS)
-    for job in plan_jobs(request, rules, now) + plan_expiry(request, rules, now):
+    jobs = plan_jobs(request, rules, now) + plan_expiry(request, rules, now)
+    for job in jobs + plan_review(request, rules, now):
         await uow.jobs.schedule(job)
 
 
-async def run_due_job(
-    uow: UnitOfWork, catalog: Catalog, policy: Policy, clock: Clock, job: Job
-) -> None:
-    """A due job acts once, on the version it was planned for; else it does nothing."""
-    async with uow:
-        request = await uow.requests.get(job.request_id)
-        if request is not None and job.kind in EXPIRY_JOBS:
-            if await run_expiry_job(uow, catalog, request, job, clock.now()):
-                await uow.commit()
-            return
-        if (request is None or request.state not in WAITING_FOR_DECIDERS
-                or job.detail.get("version") != str(request.version)):
-            return
-        now = clock.now()
-        rules = rules_of(catalog, policy, request)
-        if job.kind == REMIND:
-            n = job.detail.get("n", "1")
-            detail = {"due_at": request.due_at.isoformat() if request.due_at else ""}
-            await notify(uow, request, REMINDER, reached_people(catalog, rules, request), now,
-                         detail, tag=f"{REMINDER}-{n}")
-        elif job.kind == ESCALATE:
-            escalation = await escalate(uow, catalog, rules, request, now, job.key)
-            if escalation is None:
-                return
-            escalated, event = escalation
-            await replan(uow, escalated, rules, now)
-            await uow.audit.append(event)
-        else:
-            log.warning("job %s: unknown kind %r, skipped", job.key, job.kind)
-            return
-        await uow.commit()
+async def run_deadline_job(
+    uow: UnitOfWork, catalog: Catalog, policy: Policy, request: Request, job: Job,
+    now: datetime,
+) -> bool:
+    """Remind or escalate, once, on the version the job was planned for; False: nothing to do."""
+    if request.state not in WAITING_FOR_DECIDERS or job.detail.get("version") != str(
+            request.version):
+        return False
+    rules = rules_of(catalog, policy, request)
+    if job.kind == REMIND:
+        n = job.detail.get("n", "1")
+        detail = {"due_at": request.due_at.isoformat() if request.due_at else ""}
+        await notify(uow, request, REMINDER, reached_people(catalog, rules, request), now,
+                     detail, tag=f"{REMINDER}-{n}")
+        return True
+    if job.kind == ESCALATE:
+        escalation = await escalate(uow, catalog, rules, request, now, job.key)
+        if escalation is None:
+            return False
+        escalated, event = escalation
+        await replan(uow, escalated, rules, now)
+        await uow.audit.append(event)
+        return True
+    log.warning("job %s: unknown kind %r, skipped", job.key, job.kind)
+    return False

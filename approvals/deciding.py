@@ -17,6 +17,7 @@ from approvals.errors import (
     OneStepEach,
     SelfDecision,
 )
+from approvals.linked_decisions import apply_linked_decision
 from approvals.model import (
     Actor,
     AuditEvent,
@@ -25,6 +26,7 @@ from approvals.model import (
     Note,
     Outcome,
     Request,
+    RequestKind,
     Source,
     State,
     Step,
@@ -40,7 +42,8 @@ from approvals.notifications import (
 from approvals.policies import DEFAULT_POLICY, Policy, Rules
 from approvals.ports import Clock, UnitOfWork
 from approvals.queries import acting_id, load_request
-from approvals.staffing import deciders_now, fill, open_steps, step_for, steps_of
+from approvals.routing import deciders_with, decision_steps, on_behalf_of
+from approvals.staffing import fill, open_steps, step_for, steps_of
 from approvals.transitions import Action, next_state
 
 OUTCOME_ACTION = {
@@ -59,6 +62,8 @@ class Move:
     state: State
     steps: tuple[Step, ...]
     filled: Step | None = None
+    activated: bool = False  # an approved exception is active at once
+    on_behalf: str = ""  # the delegator the decider stands in for
 
 
 async def record_decision(
@@ -76,7 +81,8 @@ async def record_decision(
         if isinstance(move, DomainError):
             await _audit_refusal(uow, request, actor, person_id, outcome, move, now, source)
             raise move
-        decision = Decision(outcome, person_id, actor.name, now, comment.strip())
+        decision = Decision(outcome, person_id, actor.name, now, comment.strip(), move.on_behalf,
+                            catalog.display(move.on_behalf) if move.on_behalf else "")
         rules = rules_of(catalog, policy, request)
         updated = _after(request, move, decision, rules, now)
         if not await uow.requests.compare_and_set(updated, request.version):
@@ -96,15 +102,23 @@ async def record_decision(
             updated = updated.evolve(notes=(*request.notes, note))
         detail = {"from": request.state.value, "to": move.state.value,
                   "version": str(updated.version)}
+        if move.activated:  # approved, and so in force at once: one step, one event
+            detail["expires_on"] = str(updated.expires_on or "")
         if move.filled is not None:
             detail["step"] = move.filled.role
+        if move.on_behalf:
+            detail.update(on_behalf_of=move.on_behalf, on_behalf_of_name=decision.on_behalf_name)
         await _announce(uow, request, updated, move, decision, now)
         await replan(uow, updated, rules, now)
-        # The audit append is the transaction's last write (it serialises the hash chain).
-        await uow.audit.append(AuditEvent(
+        events = [AuditEvent(
             action=f"decision.{outcome.value}", outcome="ok", actor_id=person_id,
             actor_name=actor.name, at=now, request_id=request.id, source=source, detail=detail,
-        ))
+        )]
+        if updated.linked_to and not updated.state.is_open:
+            events += await apply_linked_decision(uow, catalog, policy, updated, decision, source)
+        # The audit appends are the transaction's last writes (they serialise the hash chain).
+        for event in events:
+            await uow.audit.append(event)
         await uow.commit()
     return updated
 
@@ -115,17 +129,18 @@ def plan_move(
     """What `person_id` deciding `outcome` does to the request, or why they may not."""
     who_can = [catalog.display(d) for d in request.deciders]
     steps = steps_of(request)
+    view = decision_steps(request, steps)  # with the stand-ins of delegators in place
     if person_id == request.requester_id:
         return SelfDecision(request.id, who_can)
     involved = person_id in request.deciders or any(
-        person_id in s.eligible or person_id == s.approved_by for s in steps)
+        person_id in s.eligible or person_id == s.approved_by for s in (*steps, *view))
     if not request.state.is_open:
         if involved:
             return AlreadyDecided(request.id, request.state, request.final_decision)
         return NotADecider(request.id, who_can)
-    index = step_for(request.rule, steps, person_id, request.requester_id)
+    index = step_for(request.rule, view, person_id, request.requester_id)
     if person_id not in request.deciders or index is None:
-        return _not_now(request, steps, person_id, who_can)
+        return _not_now(request, view, person_id, who_can)
     review = request.state is State.APPROVED_PENDING_REVIEW
     filled: Step | None = None
     if outcome is Outcome.APPROVE:
@@ -137,8 +152,13 @@ def plan_move(
     else:
         action = REVIEW_ACTION.get(outcome, Action.ASK_INFO) if review else OUTCOME_ACTION[outcome]
     state = next_state(request.state, action)
+    on_behalf = on_behalf_of(request, person_id)
+    if state is State.APPROVED and request.kind is RequestKind.EXCEPTION and not request.linked_to:
+        active = next_state(state, Action.ACTIVATE)
+        assert active is not None
+        return Move(action, active, steps, filled, activated=True, on_behalf=on_behalf)
     if state is not None:
-        return Move(action, state, steps, filled)
+        return Move(action, state, steps, filled, on_behalf=on_behalf)
     if request.state is State.INFO_REQUESTED:
         return NotAllowed(f"{request.id} already waits for {request.requester_name}'s answer")
     if review:
@@ -171,7 +191,7 @@ def _after(request: Request, move: Move, decision: Decision, rules: Rules, now: 
     if not move.state.is_open:
         changes["due_at"] = None
     else:
-        changes["deciders"] = deciders_now(request.rule, move.steps, request.requester_id)
+        changes["deciders"] = deciders_with(request, move.steps)
         before = open_steps(request.rule, steps_of(request))
         if request.rule is DecisionRule.SEQUENCE and open_steps(request.rule, move.steps) != before:
             deadline, _ = rules.window(move.state is State.APPROVED_PENDING_REVIEW)

@@ -17,10 +17,10 @@ from approvals.notifications import (
 )
 from approvals.policies import CHANNEL_PREFIX, Rules
 from approvals.ports import UnitOfWork
+from approvals.routing import deciders_with, map_people
 from approvals.staffing import (
     add_eligible,
     approvers,
-    deciders_now,
     first_line,
     people_in_role,
     stand_in_steps,
@@ -49,7 +49,7 @@ async def escalate(
     last = level >= len(rules.escalation)
     updated = request.evolve(
         version=request.version + 1, updated_at=now, steps=new_steps,
-        deciders=deciders_now(request.rule, new_steps, request.requester_id) or request.deciders,
+        deciders=deciders_with(request, new_steps) or request.deciders,
         escalation_level=level, due_at=None if last else now + rules.escalate_every,
     )
     if not await uow.requests.compare_and_set(updated, request.version):
@@ -61,7 +61,7 @@ async def escalate(
     if skipped:
         detail["skipped"] = ", ".join(skipped)
     kind = REVIEW if request.state is State.APPROVED_PENDING_REVIEW else APPROVAL
-    await notify(uow, updated, kind, reached, now,
+    await notify(uow, updated, kind, map_people(reached, updated.stand_ins), now,
                  {"escalated": "true", "on_behalf_of": before})
     if entry.startswith(CHANNEL_PREFIX):
         await notify(uow, updated, ESCALATION, [entry], now, {"deciders": before})
@@ -87,7 +87,7 @@ def reached_people(catalog: Catalog, rules: Rules, request: Request) -> tuple[st
     for entry in rules.escalation[:request.escalation_level]:
         if not entry.startswith(CHANNEL_PREFIX):
             people += people_in_role(catalog, asset, entry)
-    return tuple(p for p in dict.fromkeys(people) if p in request.deciders)
+    return tuple(p for p in map_people(people, request.stand_ins) if p in request.deciders)
 
 
 def _next_target(

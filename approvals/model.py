@@ -126,6 +126,9 @@ class Decision:
     decider_name: str
     decided_at: datetime
     comment: str = ""
+    # A delegate deciding for the person who delegated to them (see approvals.routing)
+    on_behalf_id: str = ""
+    on_behalf_name: str = ""
 
 
 @dataclass(frozen=True)
@@ -198,6 +201,13 @@ class Request:
     # of the escalation chain), and how many steps of the chain were taken.
     due_at: datetime | None = None
     escalation_level: int = 0
+    # Delegations in force on this request: (delegator, delegate) pairs; the delegate decides
+    # in the delegator's place (approvals.routing).
+    stand_ins: tuple[tuple[str, str], ...] = ()
+    # A renewal asks to extend the exception it `renews`; a review asks its owner to keep or
+    # revoke the exception it `reviews`. Each is a request of its own, with its own decisions.
+    renews: str = ""
+    reviews: str = ""
 
     @property
     def routed_to(self) -> str:
@@ -213,6 +223,11 @@ class Request:
                 return d
         return None
 
+    @property
+    def linked_to(self) -> str:
+        """The exception a renewal or review is about; "" for an ordinary request."""
+        return self.renews or self.reviews
+
     def evolve(self, **changes: object) -> Request:
         return replace(self, **changes)  # type: ignore[arg-type]
 
@@ -227,3 +242,22 @@ class AuditEvent:
     request_id: str | None = None
     source: Source = field(default_factory=Source)
     detail: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Delegation:
+    """A person's decisions go to a delegate from `starts_at` until `ends_at` (the end of the
+    `until` day, UTC), unless ended earlier (`ended_at`)."""
+
+    id: str
+    delegator_id: str
+    delegate_id: str
+    starts_at: datetime
+    until: date
+    ends_at: datetime
+    created_by: str
+    ended_at: datetime | None = None
+    ended_by: str = ""
+
+    def runs_at(self, moment: datetime) -> bool:
+        return self.ended_at is None and self.starts_at <= moment < self.ends_at

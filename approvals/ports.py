@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
 
-from approvals.model import AuditEvent, Decision, Note, Request, RequestKind, State
+from approvals.model import AuditEvent, Decision, Delegation, Note, Request, RequestKind, State
 
 
 class Clock(Protocol):
@@ -34,6 +34,23 @@ class RequestRepository(Protocol):
     async def list_by_requester(self, person_id: str, open_only: bool) -> list[Request]: ...
     async def list_open_for_decider(self, person_id: str) -> list[Request]: ...
     async def list_in_states(self, states: tuple[State, ...]) -> list[Request]: ...
+    async def list_linked(self, request_id: str) -> list[Request]:
+        """The renewals and reviews of an exception, oldest first."""
+        ...
+
+
+class DelegationRepository(Protocol):
+    async def add(self, delegation: Delegation) -> None: ...
+    async def running_for(self, delegator_id: str) -> Delegation | None:
+        """The person's delegation that has not ended (at most one)."""
+        ...
+    async def running(self) -> list[Delegation]:
+        """Every delegation not ended yet (some may be past their end, awaiting its job)."""
+        ...
+    async def get(self, delegation_id: str) -> Delegation | None: ...
+    async def end(self, delegation_id: str, ended_at: datetime, ended_by: str) -> bool:
+        """Mark it ended, only if it was still running (compare-and-set)."""
+        ...
 
 
 class AuditLog(Protocol):
@@ -89,6 +106,7 @@ class UnitOfWork(Protocol):
     audit: AuditLog
     outbox: Outbox
     jobs: JobQueue
+    delegations: DelegationRepository
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from approvals.catalog import Catalog
 from approvals.errors import UnknownPerson, UnknownRequest
-from approvals.model import Actor, Asset, Person, Request
+from approvals.model import Actor, Asset, Person, Request, State
 from approvals.ports import UnitOfWork
 
 
@@ -62,9 +62,10 @@ async def request_status(uow: UnitOfWork, request_id: str) -> Request:
 
 
 async def my_requests(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[Request]:
-    """The open requests the actor made."""
+    """The open requests the actor made, and their exceptions in force (active)."""
     async with uow:
-        return await uow.requests.list_by_requester(acting_id(catalog, actor), open_only=True)
+        found = await uow.requests.list_by_requester(acting_id(catalog, actor), open_only=False)
+    return [r for r in found if r.state.is_open or r.state is State.ACTIVE]
 
 
 async def my_approvals(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[Request]:

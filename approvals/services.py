@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 from approvals.answering import answer_info
-from approvals.deadlines import run_due_job
 from approvals.deciding import OUTCOME_ACTION, record_decision
+from approvals.delegating import end_delegation, running_delegations, start_delegation
+from approvals.due_work import run_due_job
 from approvals.queries import (
     Holdings,
     Ownership,
@@ -16,6 +17,7 @@ from approvals.queries import (
     what_person_owns,
     who_owns,
 )
+from approvals.renewing import renew_exception
 from approvals.revoking import revoke_exception
 from approvals.submitting import submit_request
 from approvals.withdrawing import withdraw_request
@@ -30,6 +32,10 @@ __all__ = [
     "my_requests",
     "person_id_of",
     "record_decision",
+    "renew_exception",
+    "running_delegations",
+    "start_delegation",
+    "end_delegation",
     "request_status",
     "revoke_exception",
     "run_due_job",

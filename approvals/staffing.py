@@ -59,7 +59,7 @@ def staff(catalog: Catalog, asset: Asset, deciders: Deciders, requester_id: str)
         if not eligible:
             raise NoDecider(_nobody(catalog, asset, role, len(deciders.steps) == 1))
         steps.append(Step(role=role, eligible=eligible))
-    if not _matchable([s.eligible for s in steps], {requester_id}):
+    if not matchable([s.eligible for s in steps], {requester_id}):
         people = sorted(catalog.display(p) for s in steps for p in s.eligible)
         raise NoDecider(
             f"{asset.name} needs {len(steps)} different people ({', '.join(s.role for s in steps)})"
@@ -103,7 +103,7 @@ def step_for(rule: DecisionRule, steps: Sequence[Step], person_id: str, requeste
         if person_id not in steps[i].eligible:
             continue
         rest = [s.eligible for j, s in enumerate(steps) if s.approved_by is None and j != i]
-        if _matchable(rest, taken | {person_id}):
+        if matchable(rest, taken | {person_id}):
             return i
     return None
 
@@ -136,7 +136,7 @@ def add_eligible(rule: DecisionRule, steps: Sequence[Step], people: Sequence[str
     )
 
 
-def _matchable(steps: Sequence[tuple[str, ...]], excluded: set[str]) -> bool:
+def matchable(steps: Sequence[tuple[str, ...]], excluded: set[str]) -> bool:
     """Whether each step can get its own person, none of them excluded (a bipartite matching,
     by augmenting paths: a handful of steps and people)."""
     holder: dict[str, int] = {}

@@ -22,6 +22,8 @@ class Action(enum.StrEnum):
     CONFIRM_REVIEW = "confirm_review"
     REJECT_REVIEW = "reject_review"
     ESCALATE = "escalate"  # more people may decide: the state stays
+    REROUTE = "reroute"  # a delegation starts or ends: other people decide, the state stays
+    EXTEND = "extend"  # an approved renewal moves the exception's expiry: the state stays
 
 
 S = State
@@ -49,6 +51,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.APPROVED_PENDING_REVIEW, Action.REJECT_REVIEW): S.REJECTED,
     (S.APPROVED_PENDING_REVIEW, Action.APPROVE_STEP): S.APPROVED_PENDING_REVIEW,
     (S.APPROVED_PENDING_REVIEW, Action.ESCALATE): S.APPROVED_PENDING_REVIEW,
+    (S.PENDING, Action.REROUTE): S.PENDING,
+    (S.INFO_REQUESTED, Action.REROUTE): S.INFO_REQUESTED,
+    (S.APPROVED_PENDING_REVIEW, Action.REROUTE): S.APPROVED_PENDING_REVIEW,
+    (S.ACTIVE, Action.EXTEND): S.ACTIVE,
+    (S.APPROVED, Action.EXTEND): S.APPROVED,
 }
 
 

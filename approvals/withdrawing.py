@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from approvals.catalog import Catalog
-from approvals.deadlines import DEADLINE_JOBS, rules_of
+from approvals.deadlines import rules_of
 from approvals.errors import ConcurrentUpdate, NotAllowed
 from approvals.escalation import reached_people
+from approvals.job_kinds import DEADLINE_JOBS
 from approvals.model import Actor, AuditEvent, Request, Source
 from approvals.notifications import WITHDRAWN, notify, refresh_cards
 from approvals.policies import DEFAULT_POLICY, Policy

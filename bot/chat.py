@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from botbuilder.core import TurnContext
 
@@ -15,6 +16,18 @@ from bot.messenger import card_activity
 from storage.engine import DatabaseUnavailable
 
 REQUEST_ID = re.compile(r"^(exc|rbk)-\d{1,9}$", re.IGNORECASE)
+UNTIL = re.compile(r"^(?:to\s+)?(?P<who>.+?)\s+(?:until|till|til|through)\s+(?P<day>\S+)$",
+                   re.IGNORECASE)
+RENEW = re.compile(r"^(?P<id>\S+)(?:\s+(?:until|till|til|to)\s+(?P<day>\S+))?$", re.IGNORECASE)
+DAY_EXAMPLE = "2026-12-24"
+
+
+def parse_day(text: str) -> date | None:
+    """A date written YYYY-MM-DD, else None."""
+    try:
+        return date.fromisoformat(text.strip(" .!,"))
+    except ValueError:
+        return None
 
 
 class ChatCommands:
@@ -31,6 +44,10 @@ class ChatCommands:
             "withdraw": self.withdraw,
             "revoke": self.revoke,
             "what_owns": self.what_owns,
+            "renew": self.renew,
+            "delegate": self.delegate,
+            "delegation_off": self.delegation_off,
+            "delegation": self.delegation,
         }.get(command.name, self.unknown)
         try:
             card = await handler(turn_context, command)
@@ -100,3 +117,49 @@ class ChatCommands:
     async def what_owns(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
         holdings = services.what_person_owns(self.deps.catalog, command.argument)
         return replies.holdings_card(holdings)
+
+    async def renew(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        match = RENEW.match(command.argument)
+        if match is None or not REQUEST_ID.match(match["id"]):
+            return replies.message("Which exception?",
+                                   "Try `renew EXC-12` or `renew EXC-12 until 2027-01-31`.")
+        until = parse_day(match["day"]) if match["day"] else None
+        if match["day"] and until is None:
+            return replies.message("Which date?", f"Write the new expiry as YYYY-MM-DD: "
+                                   f"renew {match['id']} until {DAY_EXAMPLE}.")
+        activity = turn_context.activity
+        renewal, original = await services.renew_exception(
+            self.deps.uow_factory(), self.deps.catalog, self.deps.clock, match["id"], until,
+            actor_of(activity), source_of(activity), self.deps.policy,
+        )
+        return replies.renewal_requested_card(renewal, original, self.deps.catalog)
+
+    async def delegate(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        match = UNTIL.match(command.argument)
+        until = parse_day(match["day"]) if match else None
+        if match is None or until is None:
+            return replies.message("Delegate to whom, until when?",
+                                   f"Try `delegate to adele until {DAY_EXAMPLE}` (the last "
+                                   "day you are away, as YYYY-MM-DD).")
+        activity = turn_context.activity
+        delegation, moved = await services.start_delegation(
+            self.deps.uow_factory(), self.deps.catalog, self.deps.clock, actor_of(activity),
+            match["who"], until, source_of(activity), self.deps.policy,
+        )
+        return replies.delegation_started_card(delegation, moved, self.deps.catalog)
+
+    async def delegation_off(self, turn_context: TurnContext, command: Command
+                             ) -> dict[str, object]:
+        activity = turn_context.activity
+        delegation, back = await services.end_delegation(
+            self.deps.uow_factory(), self.deps.catalog, self.deps.clock, actor_of(activity),
+            source_of(activity), self.deps.policy,
+        )
+        return replies.delegation_ended_card(delegation, back, self.deps.catalog)
+
+    async def delegation(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
+        if command.argument:  # "delegation to adele until ...": a delegation was meant
+            return await self.delegate(turn_context, command)
+        own, for_others = await services.running_delegations(
+            self.deps.uow_factory(), self.deps.catalog, actor_of(turn_context.activity))
+        return replies.delegation_status_card(own, for_others, self.deps.catalog)

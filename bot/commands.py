@@ -17,6 +17,11 @@ PHRASES: list[tuple[str, tuple[str, ...]]] = [
     ("my_approvals", ("my", "approvals")),
     ("withdraw", ("withdraw",)),
     ("revoke", ("revoke",)),
+    ("renew", ("renew",)),
+    ("delegation_off", ("delegation", "off")),
+    ("delegation_off", ("delegate", "off")),
+    ("delegation", ("delegation",)),
+    ("delegate", ("delegate",)),
 ]
 FILLER = {"for", "of", "on", "the", "an", "a", "please", "pls"}
 

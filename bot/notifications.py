@@ -7,6 +7,7 @@ relay, an Undeliverable is not. Cards show the request as it is when delivered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from botbuilder.core import MessageFactory
@@ -54,9 +55,8 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
     if kind in (kinds.APPROVAL, kinds.REVIEW, kinds.REMINDER):
         if request.state not in OPEN_FOR_DECIDERS:
             return card_activity(replies.status_card(request, catalog))
-        summary = (f"Reminder: {request.id} waits for your decision" if kind == kinds.REMINDER
-                   else f"{request.id} needs your decision")
-        return card_activity(replies.approval_card(request, catalog), summary=summary)
+        return card_activity(replies.approval_card(request, catalog),
+                             summary=_approval_summary(request, notification))
     if kind == kinds.QUESTION:
         return card_activity(replies.question_card(request))
     if kind == kinds.DECIDED:
@@ -80,10 +80,51 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
     if kind == kinds.WITHDRAWN:
         return MessageFactory.text(
             f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")
+    if kind in LIFECYCLE_TEXTS:
+        return MessageFactory.text(LIFECYCLE_TEXTS[kind](request, notification.detail))
     if kind == kinds.ESCALATED:
         return MessageFactory.text(
             f"{request.id} was not decided in time and went to more people who may decide it.")
     return card_activity(replies.status_card(request, catalog))
+
+
+def _approval_summary(request: Request, notification: Notification) -> str:
+    """The notification line of a decider's card: why it came to them."""
+    detail = notification.detail
+    if notification.kind == kinds.REMINDER:
+        return f"Reminder: {request.id} waits for your decision"
+    if detail.get("returned_from"):
+        return f"{request.id} is back with you: your delegation to {detail['returned_from']} ended"
+    if detail.get("on_behalf_of") and not detail.get("escalated"):
+        return f"{request.id} needs your decision, on behalf of {detail['on_behalf_of']}"
+    if request.reviews:
+        return f"{request.id}: keep or revoke {request.reviews}?"
+    return f"{request.id} needs your decision"
+
+
+def _rerouted(request: Request, detail: dict[str, str]) -> str:
+    if detail.get("start"):
+        return (f"{request.id} went to {detail.get('to', 'your delegate')}, who decides for you "
+                f"until {detail.get('until', '')}: the card you had shows who has it now.")
+    return (f"{request.id} went back to {detail.get('to', 'its owner')}: the delegation ended, "
+            "so you no longer decide it.")
+
+
+def _extended(request: Request, detail: dict[str, str]) -> str:
+    return (f"Exception {request.id} on {request.asset_name} is renewed "
+            f"({detail.get('renewal', '')} approved): it now runs until "
+            f"{detail.get('to', request.expires_on)}, not {detail.get('from', '')}.")
+
+
+def _linked_closed(request: Request, detail: dict[str, str]) -> str:
+    state = detail.get("original_state", "no longer in force").replace("_", " ")
+    return (f"{request.id} is closed undecided: {detail.get('original', 'its exception')} is "
+            f"{state}.")
+
+
+LIFECYCLE_TEXTS: dict[str, Callable[[Request, dict[str, str]], str]] = {
+    kinds.REROUTED: _rerouted, kinds.EXTENDED: _extended, kinds.LINKED_CLOSED: _linked_closed,
+}
 
 
 async def _send(deps: BotDeps, request: Request, notification: Notification) -> str | None:

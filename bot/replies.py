@@ -8,10 +8,10 @@ from typing import Any
 
 from approvals.catalog import Catalog
 from approvals.errors import DomainError
-from approvals.model import Request, RequestKind
+from approvals.model import Delegation, Request, RequestKind
 from approvals.policies import Policy
 from approvals.services import Holdings, Ownership
-from cards import decision, forms, messages, queries, requester
+from cards import decision, forms, lifecycle, messages, queries, requester
 from cards.render import card_to_dict
 
 Card = dict[str, Any]
@@ -93,3 +93,22 @@ def question_card(request: Request) -> Card:
 
 def answer_sent_card(request: Request, back_with: str | None) -> Card:
     return card_to_dict(requester.answer_sent_card(request, back_with))
+
+
+def delegation_started_card(delegation: Delegation, moved: Sequence[Request],
+                            catalog: Catalog) -> Card:
+    return card_to_dict(lifecycle.delegation_started_card(delegation, moved, catalog))
+
+
+def delegation_ended_card(delegation: Delegation, back: Sequence[Request],
+                          catalog: Catalog) -> Card:
+    return card_to_dict(lifecycle.delegation_ended_card(delegation, back, catalog))
+
+
+def delegation_status_card(own: Delegation | None, for_others: Sequence[Delegation],
+                           catalog: Catalog) -> Card:
+    return card_to_dict(lifecycle.delegation_status_card(own, for_others, catalog))
+
+
+def renewal_requested_card(renewal: Request, original: Request, catalog: Catalog) -> Card:
+    return card_to_dict(lifecycle.renewal_requested_card(renewal, original, catalog))

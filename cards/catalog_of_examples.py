@@ -21,11 +21,27 @@ from approvals.errors import (
     UnknownAsset,
     UnknownRequest,
 )
-from approvals.model import Decision, Note, Outcome, Request, RequestKind, Risk, State
+from approvals.model import (
+    Decision,
+    Delegation,
+    Note,
+    Outcome,
+    Request,
+    RequestKind,
+    Risk,
+    State,
+)
 from approvals.queries import what_person_owns
+from approvals.renewing import RenewalCapReached
 from approvals.services import Ownership
 from cards.decision import approval_card, decided_card
 from cards.forms import exception_form, rollback_form
+from cards.lifecycle import (
+    delegation_ended_card,
+    delegation_started_card,
+    delegation_status_card,
+    renewal_requested_card,
+)
 from cards.messages import card_for_error, error_card
 from cards.queries import (
     help_card,
@@ -109,6 +125,31 @@ ROUTED_AROUND_AWAY = EXCEPTION.evolve(deciders=("adele", "megan"), notes=(AWAY_N
 REJECTED_REQUEST = EXCEPTION.evolve(
     state=State.REJECTED, version=2, updated_at=DECIDED, decisions=(REJECTED,),
 )
+ACTIVE_REQUEST = APPROVED_REQUEST.evolve(state=State.ACTIVE)
+
+# The lifecycle: Megan delegates to Adele; Alex asks to renew EXC-1; EXC-1 is reviewed.
+DELEGATION = Delegation(
+    id="DLG-megan-20261127094000", delegator_id="megan", delegate_id="adele",
+    starts_at=CREATED, until=date(2026, 12, 24), ends_at=datetime(2026, 12, 25, tzinfo=UTC),
+    created_by="megan",
+)
+DELEGATED = EXCEPTION.evolve(id="EXC-2", version=2, stand_ins=(("megan", "adele"),),
+                             deciders=("adele",))
+ON_BEHALF = Decision(Outcome.APPROVE, "adele", "Adele Vance", DECIDED, "Fine while Megan is "
+                     "away.", on_behalf_id="megan", on_behalf_name="Megan Bowen")
+DECIDED_ON_BEHALF = DELEGATED.evolve(state=State.ACTIVE, version=3, updated_at=DECIDED,
+                                     decisions=(ON_BEHALF,))
+RENEWAL = EXCEPTION.evolve(
+    id="EXC-3", title="Renewal of EXC-1: " + EXCEPTION.title, renews="EXC-1",
+    expires_on=date(2027, 1, 10), created_at=DECIDED, updated_at=DECIDED,
+)
+REVIEW = EXCEPTION.evolve(
+    id="EXC-4", title="Review of EXC-1: " + EXCEPTION.title, reviews="EXC-1",
+    created_at=DECIDED, updated_at=DECIDED,
+)
+KEPT = REVIEW.evolve(state=State.APPROVED, version=2, decisions=(
+    Decision(Outcome.APPROVE, "megan", "Megan Bowen", DECIDED, "Still needed until the cut-over."),
+))
 
 
 def demo_subset() -> Catalog:
@@ -179,5 +220,19 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
             {"title": "a title is required", "expires_on": "the expiry date must be in the future"}
         )),
         "error": error_card("7f3c2a91"),
+        "status_active": status_card(ACTIVE_REQUEST, c),
+        "approval_on_behalf": approval_card(DELEGATED, c),
+        "decided_on_behalf": decided_card(DECIDED_ON_BEHALF, c),
+        "status_on_behalf": status_card(DELEGATED, c),
+        "approval_renewal": approval_card(RENEWAL, c),
+        "approval_review": approval_card(REVIEW, c),
+        "decided_review_kept": decided_card(KEPT, c),
+        "renewal_asked": renewal_requested_card(RENEWAL, ACTIVE_REQUEST, c),
+        "renewal_cap_reached": card_for_error(
+            RenewalCapReached(ACTIVE_REQUEST, granted=2, cap=2, tier="high")),
+        "delegation_on": delegation_started_card(DELEGATION, [DELEGATED], c),
+        "delegation_off": delegation_ended_card(DELEGATION, [DELEGATED], c),
+        "delegation_status": delegation_status_card(DELEGATION, [], c),
+        "delegation_status_none": delegation_status_card(None, [DELEGATION], c),
     }
     return {name: card_to_dict(card) for name, card in cards.items()}

@@ -18,7 +18,7 @@ from cards.request_view import (
     request_texts,
     title_line,
 )
-from cards.verbs import TITLE_FOR_OUTCOME, VERB_FOR_OUTCOME
+from cards.verbs import TITLE_FOR_OUTCOME, TITLE_FOR_REVIEW, VERB_FOR_OUTCOME
 
 BUTTON_STYLE = {
     Outcome.APPROVE: types.ActionStyle.POSITIVE,
@@ -28,15 +28,50 @@ BUTTON_STYLE = {
 WHAT = {RequestKind.EXCEPTION: "a policy exception", RequestKind.ROLLBACK: "a rollback"}
 
 
-def decision_buttons(request_id: str) -> list[ActionExecute]:
-    """Approve, Reject, Ask for info: their data carries the request id and nothing else."""
+def decision_buttons(request_id: str, review: bool = False) -> list[ActionExecute]:
+    """Approve, Reject, Ask for info (a review: Keep, Revoke, Ask for info): their data carries
+    the request id and nothing else."""
+    titles = {**TITLE_FOR_OUTCOME, **(TITLE_FOR_REVIEW if review else {})}
     return [
         ActionExecute(
-            title=TITLE_FOR_OUTCOME[outcome], verb=VERB_FOR_OUTCOME[outcome],
+            title=titles[outcome], verb=VERB_FOR_OUTCOME[outcome],
             data={f.REQUEST_ID: request_id}, style=BUTTON_STYLE[outcome],
         )
         for outcome in (Outcome.APPROVE, Outcome.REJECT, Outcome.NEED_INFO)
     ]
+
+
+def _heading(request: Request) -> str:
+    if request.reviews:
+        return "Review: keep or revoke this exception?"
+    if request.renews:
+        return "Renewal: decision needed"
+    if request.kind is RequestKind.ROLLBACK and request.emergency:
+        return "Emergency rollback: decision needed"
+    return "Decision needed"
+
+
+def _ask_line(request: Request) -> Element:
+    who = run(literal(request.requester_name), bold=True)
+    asset = run(literal(request.asset_name), bold=True)
+    if request.reviews:
+        until = f" until {request.expires_on.isoformat()}" if request.expires_on else ""
+        return rich(run(f"{request.reviews}, "), who, run("'s exception on "), asset,
+                    run(f", is active{until}. Is it still needed? Keep it, or revoke it now."))
+    if request.renews:
+        until = request.expires_on.isoformat() if request.expires_on else "a later date"
+        return rich(who, run(f" asks to extend {request.renews} on "), asset,
+                    run(f" until {until}."))
+    return rich(who, run(f" asks for {WHAT[request.kind]} on "), asset, run("."))
+
+
+def on_behalf_lines(catalog: Catalog, request: Request) -> list[Element]:
+    """"You decide on behalf of Megan Bowen": one line per delegation in force on the request."""
+    return [rich(run(literal(catalog.display(delegate)), bold=True),
+                 run(" decides on behalf of "),
+                 run(literal(catalog.display(delegator)), bold=True),
+                 run(" (delegation)."), spacing=types.Spacing.SMALL)
+            for delegator, delegate in request.stand_ins]
 
 
 def approval_card(
@@ -44,16 +79,11 @@ def approval_card(
 ) -> AdaptiveCard:
     """What a decider gets: the whole request, its questions and answers, a comment box and
     Approve / Reject / Ask for info; `problem` says why the last click did nothing."""
-    emergency = request.kind is RequestKind.ROLLBACK and request.emergency
     body: list[Element] = [
-        heading("Emergency rollback: decision needed" if emergency else "Decision needed"),
+        heading(_heading(request)),
         *([warning(problem)] if problem else []),
-        rich(
-            run(literal(request.requester_name), bold=True),
-            run(f" asks for {WHAT[request.kind]} on "),
-            run(literal(request.asset_name), bold=True),
-            run("."),
-        ),
+        _ask_line(request),
+        *on_behalf_lines(catalog, request),
         title_line(request),
         request_facts(catalog, request),
         *request_texts(request),
@@ -65,7 +95,7 @@ def approval_card(
             spacing=types.Spacing.MEDIUM,
         ),
     ]
-    return new_card(body, decision_buttons(request.id))
+    return new_card(body, decision_buttons(request.id, review=bool(request.reviews)))
 
 
 def _waiting_line(request: Request) -> list[Element]:

@@ -17,11 +17,12 @@ from cards.request_view import (
     STATE_COLOR,
     deciders_of,
     decisions_section,
+    link_facts,
     notes_section,
     outcome_text,
     title_line,
 )
-from cards.text import format_time, join_names
+from cards.text import format_date, format_time, join_names
 from cards.verbs import REQUEST_REFRESH, TITLE_OPEN
 
 MAX_ROWS = 20  # requests listed on one card; the rest are counted
@@ -66,12 +67,21 @@ def status_card(request: Request, catalog: Catalog) -> AdaptiveCard:
             ("Asset", request.asset_name),
             ("Owners", join_names(deciders_of(catalog, request), last="and")),
             ("Requester", request.requester_name),
+            *expiry_fact(request),
+            *link_facts(catalog, request),
             ("Created", format_time(request.created_at)),
             ("Updated", format_time(request.updated_at)),
         ]),
         *decisions_section(request),
         *notes_section(request),
     ])
+
+
+def expiry_fact(request: Request) -> list[tuple[str, str]]:
+    """An exception's expiry date (moved by renewals), nothing for a rollback."""
+    if request.expires_on is None:
+        return []
+    return [("Expires on", format_date(request.expires_on))]
 
 
 def who_owns_card(ownership: Ownership, mention: bool = False) -> AdaptiveCard:
@@ -117,7 +127,7 @@ def holdings_card(holdings: Holdings) -> AdaptiveCard:
 
 
 def my_requests_card(requests: Sequence[Request]) -> AdaptiveCard:
-    """`my requests`: the requester's open requests."""
+    """`my requests`: the requester's open requests and exceptions in force."""
     return new_card([
         heading("My requests"),
         *request_rows(requests, "You have no open requests. Try: request exception"),
@@ -147,10 +157,14 @@ COMMANDS: tuple[tuple[str, str], ...] = (
     ("request exception [for <asset>]", "ask for a time-boxed exception to a policy"),
     ("request rollback [for <asset>]", "ask for a change or release to be rolled back"),
     ("status <id>", "where a request stands, e.g. status EXC-12"),
-    ("my requests", "your open requests"),
+    ("my requests", "your open requests and active exceptions"),
     ("my approvals", "the requests waiting for your decision"),
     ("withdraw <id>", "take back your request before it is decided"),
     ("revoke <id> <reason>", "end an approved exception early (its owner)"),
+    ("renew <id> [until <date>]", "ask to extend an active exception, within the policy's cap"),
+    ("delegate to <person> until <date>", "your decisions go to them while you are away"),
+    ("delegation off", "end your delegation: undecided requests come back to you"),
+    ("delegation", "who decides for you, and for whom you decide"),
     ("what does <person> own", "the assets a person owns or backs up"),
 )
 

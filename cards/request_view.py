@@ -72,8 +72,24 @@ def request_facts(catalog: Catalog, request: Request) -> Container:
     else:
         pairs.append(("Change or incident", request.change_ref))
         pairs.append(("Emergency", "yes" if request.emergency else "no"))
+    pairs += link_facts(catalog, request)
     pairs.append(("Created", format_time(request.created_at)))
     return facts(pairs)
+
+
+REVIEW_WORDS = {Outcome.APPROVE: "kept", Outcome.REJECT: "revoked"}
+
+
+def link_facts(catalog: Catalog, request: Request) -> list[tuple[str, str]]:
+    """What a renewal or review is about, and who decides on whose behalf."""
+    pairs: list[tuple[str, str]] = []
+    if request.renews:
+        pairs.append(("Renews", request.renews))
+    if request.reviews:
+        pairs.append(("Reviews", request.reviews))
+    pairs += [("On behalf of", f"{catalog.display(delegate)} decides for "
+               f"{catalog.display(delegator)}") for delegator, delegate in request.stand_ins]
+    return pairs
 
 
 def request_texts(request: Request) -> list[Element]:
@@ -115,13 +131,17 @@ def notes_section(request: Request) -> list[Element]:
     return body
 
 
-def decision_text(request_id: str, decision: Decision) -> str:
+def decision_text(request_id: str, decision: Decision, review: bool = False) -> str:
     """ "EXC-1 approved by Megan Bowen at 2026-11-27 10:02 UTC" (or "Megan Bowen asked for info
-    on EXC-1 at ...")."""
+    on EXC-1 at ..."); a delegate's decision says on whose behalf, a review's "kept" or
+    "revoked"."""
     who, at = literal(decision.decider_name), format_time(decision.decided_at)
+    if decision.on_behalf_name:
+        who += f" on behalf of {literal(decision.on_behalf_name)}"
     if decision.outcome is Outcome.NEED_INFO:
         return f"{who} asked for info on {request_id} at {at}"
-    return f"{request_id} {decision.outcome.past_tense} by {who} at {at}"
+    verb = REVIEW_WORDS.get(decision.outcome, "") if review else ""
+    return f"{request_id} {verb or decision.outcome.past_tense} by {who} at {at}"
 
 
 def decision_color(outcome: Outcome) -> types.Colors:
@@ -144,7 +164,8 @@ def decisions_section(request: Request) -> list[Element]:
         body.append(rich(run(f"{earlier} earlier not shown", subtle=True)))
     for decision in shown:
         body.append(rich(
-            run(decision_text(request.id, decision), color=decision_color(decision.outcome)),
+            run(decision_text(request.id, decision, bool(request.reviews)),
+                color=decision_color(decision.outcome)),
             spacing=types.Spacing.SMALL,
         ))
         if decision.comment.strip() and decision.outcome is not Outcome.NEED_INFO:
@@ -157,7 +178,7 @@ def outcome_text(request: Request) -> str:
     """Where the request stands, in one sentence: "EXC-1 approved by Megan Bowen at ..."."""
     final = request.final_decision
     if final is not None:
-        return decision_text(request.id, final)
+        return decision_text(request.id, final, bool(request.reviews))
     latest = request.decisions[-1] if request.decisions else None
     if latest is not None and request.state is State.INFO_REQUESTED:
         return f"{decision_text(request.id, latest)}; waiting for {literal(request.requester_name)}"

@@ -37,3 +37,8 @@ TITLE_FOR_OUTCOME: dict[Outcome, str] = {
     Outcome.REJECT: TITLE_REJECT,
     Outcome.NEED_INFO: TITLE_ASK_FOR_INFO,
 }
+
+# A review's buttons: the same verbs (approve keeps the exception, reject revokes it).
+TITLE_KEEP = "Keep"
+TITLE_REVOKE = "Revoke"
+TITLE_FOR_REVIEW: dict[Outcome, str] = {Outcome.APPROVE: TITLE_KEEP, Outcome.REJECT: TITLE_REVOKE}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 
-from sqlalchemy import update
+from sqlalchemy import or_, update
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -103,6 +103,11 @@ class SqlRequestRepository:
 
     async def list_in_states(self, states: tuple[State, ...]) -> list[Request]:
         return await self._list(col(RequestRow.state).in_([s.value for s in states]))
+
+    async def list_linked(self, request_id: str) -> list[Request]:
+        """The renewals and reviews of an exception, oldest first."""
+        return await self._list(or_(col(RequestRow.renews) == request_id,
+                                    col(RequestRow.reviews) == request_id))
 
     async def _list(self, *criteria: ColumnElement[bool]) -> list[Request]:
         statement = (

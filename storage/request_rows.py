@@ -48,6 +48,9 @@ def mutable_fields(request: Request) -> dict[str, Any]:
         ]),
         "due_at": request.due_at,
         "escalation_level": request.escalation_level,
+        "stand_ins": json.dumps([list(pair) for pair in request.stand_ins]),
+        "renews": request.renews,
+        "reviews": request.reviews,
         "state": request.state.value,
         "version": request.version,
         "updated_at": request.updated_at,
@@ -66,7 +69,8 @@ def decision_row(request_id: str, decision: Decision) -> DecisionRow:
     return DecisionRow(
         request_id=request_id, outcome=decision.outcome.value, comment=decision.comment,
         decider_id=decision.decider_id, decider_name=decision.decider_name,
-        decided_at=decision.decided_at,
+        decided_at=decision.decided_at, on_behalf_id=decision.on_behalf_id,
+        on_behalf_name=decision.on_behalf_name,
     )
 
 
@@ -89,8 +93,10 @@ def to_request(
         expires_on=row.expires_on, change_ref=row.change_ref, rollback_of=row.rollback_of,
         emergency=row.emergency, rule=DecisionRule(row.rule), steps=_steps(row.steps),
         due_at=row.due_at, escalation_level=row.escalation_level,
+        stand_ins=_pairs(row.stand_ins), renews=row.renews or "", reviews=row.reviews or "",
         decisions=tuple(
-            Decision(Outcome(d.outcome), d.decider_id, d.decider_name, d.decided_at, d.comment)
+            Decision(Outcome(d.outcome), d.decider_id, d.decider_name, d.decided_at, d.comment,
+                     d.on_behalf_id or "", d.on_behalf_name or "")
             for d in decisions
         ),
         notes=tuple(Note(n.author_id, n.author_name, n.text, n.at, n.kind) for n in notes),
@@ -111,6 +117,11 @@ def _steps(text: str) -> tuple[Step, ...]:
              approved_by=str(s["approved_by"]) if s.get("approved_by") else None)
         for s in value
     )
+
+
+def _pairs(text: str) -> tuple[tuple[str, str], ...]:
+    value: Sequence[Any] = json.loads(text or "[]")
+    return tuple((str(a), str(b)) for a, b in value)
 
 
 def _deciders(text: str) -> tuple[str, ...]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import BigInteger, Index, Integer, Table, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Index, Integer, Table, Text, UniqueConstraint, text
 from sqlmodel import Field, SQLModel
 
 from storage.sqltypes import UTCDateTime
@@ -42,6 +42,10 @@ class RequestRow(SQLModel, table=True):
     steps: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
     due_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     escalation_level: int = Field(default=0, sa_column_kwargs={"server_default": "0"})
+    # JSON list of [delegator, delegate] pairs in force on the request (migration 0004)
+    stand_ins: str = Field(default="[]", sa_type=Text, sa_column_kwargs={"server_default": "[]"})
+    renews: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    reviews: str = Field(default="", sa_column_kwargs={"server_default": ""})
     state: str
     version: int
     created_at: datetime = Field(sa_type=UTCDateTime)
@@ -59,6 +63,8 @@ class DecisionRow(SQLModel, table=True):
     decider_id: str
     decider_name: str
     decided_at: datetime = Field(sa_type=UTCDateTime)
+    on_behalf_id: str = Field(default="", sa_column_kwargs={"server_default": ""})
+    on_behalf_name: str = Field(default="", sa_column_kwargs={"server_default": ""})
 
 
 class NoteRow(SQLModel, table=True):
@@ -195,6 +201,27 @@ class OutboxRow(SQLModel, table=True):
     last_error: str | None = Field(default=None, sa_type=Text)
     sent_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
     activity_id: str | None = None
+
+
+class DelegationRow(SQLModel, table=True):
+    """A person's decisions going to a delegate for a while; at most one running per person."""
+
+    __tablename__ = "delegations"
+    __table_args__ = (
+        Index("uq_delegations_running", "delegator_id", unique=True,
+              sqlite_where=text("ended_at IS NULL"), postgresql_where=text("ended_at IS NULL")),
+        Index("ix_delegations_delegate_id", "delegate_id"),
+    )
+
+    id: str = Field(primary_key=True)
+    delegator_id: str
+    delegate_id: str
+    starts_at: datetime = Field(sa_type=UTCDateTime)
+    until: date
+    ends_at: datetime = Field(sa_type=UTCDateTime)
+    created_by: str
+    ended_at: datetime | None = Field(default=None, sa_type=UTCDateTime)
+    ended_by: str = ""
 
 
 metadata = SQLModel.metadata

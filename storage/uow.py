@@ -13,6 +13,7 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 from approvals.ports import (
     AuditLog,
     Clock,
+    DelegationRepository,
     JobQueue,
     Outbox,
     RequestRepository,
@@ -22,6 +23,7 @@ from approvals.ports import (
 from storage.audit_log import SqlAuditLog
 from storage.card_messages import CardMessageRepository
 from storage.conversations import ConversationRefRepository
+from storage.delegations import SqlDelegationRepository
 from storage.engine import DatabaseUnavailable, session_factory
 from storage.jobs import SqlJobQueue
 from storage.outbox import SqlOutbox
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     outbox: Outbox
     jobs: JobQueue
+    delegations: DelegationRepository
     conversations: ConversationRefRepository
     cards: CardMessageRepository
 
@@ -81,6 +84,7 @@ class SqlUnitOfWork:
         self.jobs = self._jobs
         self.conversations = ConversationRefRepository(session, dialect, self._clock)
         self.cards = CardMessageRepository(session, self._clock)
+        self.delegations = SqlDelegationRepository(session)
         return self
 
     async def __aexit__(

@@ -33,7 +33,7 @@ async def test_reminders_before_expiry_then_the_exception_lapses_on_time(
     clock.current = clock.current.replace(day=10, hour=23, minute=59)
     await bot_process.settle()
     request, _ = await stored(app_database_url, "EXC-1")
-    assert request.state is State.APPROVED
+    assert request.state is State.ACTIVE
     clock.advance(minutes=1)  # 2026-12-11 00:00 UTC
     await bot_process.settle()
     request, events = await stored(app_database_url, "EXC-1")

@@ -64,7 +64,7 @@ async def test_the_month_exported_as_csv_json_and_html(
 
     assert code == 0
     assert [r["request_id"] for r in requests] == ["EXC-1", "EXC-2", "EXC-3", "RBK-1"]
-    assert requests[0]["decided_by"] == "Owen Owner" and requests[0]["state"] == "approved"
+    assert requests[0]["decided_by"] == "Owen Owner" and requests[0]["state"] == "active"
     assert requests[0]["decided_at"] == "2026-03-02T12:30:15.123456+00:00"
     assert requests[1]["reminders"] == "2" and requests[1]["escalations"] == "1"
     assert requests[2]["title"] == "'=cmd|' /C calc'!A0 skip TLS"  # no formula in a spreadsheet
@@ -72,7 +72,7 @@ async def test_the_month_exported_as_csv_json_and_html(
         ("submitted", "alice", "", "pending", ""),
         ("asked for information", "owen", "pending", "info_requested", "Which vendor?"),
         ("answered the question", "alice", "info_requested", "pending", "Contoso"),
-        ("approved", "owen", "pending", "approved", "ok for 14 days"),
+        ("approved", "owen", "pending", "active", "ok for 14 days"),
     ]
     assert rows_of(timeline, "EXC-2") == [
         ("submitted", "alice", "", "pending", ""),

@@ -9,17 +9,18 @@ committed), so a test can let another transaction commit in the middle of a use 
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from types import TracebackType
 from typing import TYPE_CHECKING, Any
 
 from approvals.catalog import Catalog, build_catalog
-from approvals.deadlines import run_due_job
+from approvals.due_work import run_due_job
 from approvals.model import (
     Actor,
     AuditEvent,
     Decision,
+    Delegation,
     Note,
     Request,
     RequestKind,
@@ -30,6 +31,7 @@ from approvals.policies import Policy
 from approvals.ports import (
     AuditLog,
     Clock,
+    DelegationRepository,
     Job,
     JobQueue,
     Notification,
@@ -73,6 +75,7 @@ class FakeDatabase:
     jobs: dict[str, Job] = field(default_factory=dict)  # due, not yet run, by key
     done_jobs: dict[str, Job] = field(default_factory=dict)  # claimed by a worker
     cancelled_jobs: dict[str, Job] = field(default_factory=dict)
+    delegations: dict[str, Delegation] = field(default_factory=dict)
 
     def copy(self) -> FakeDatabase:
         return FakeDatabase(
@@ -85,6 +88,7 @@ class FakeDatabase:
             jobs=dict(self.jobs),
             done_jobs=dict(self.done_jobs),
             cancelled_jobs=dict(self.cancelled_jobs),
+            delegations=dict(self.delegations),
         )
 
     def request(self, request_id: str) -> Request | None:
@@ -136,6 +140,13 @@ class FakeDatabase:
         for key, job in list(self.jobs.items()):
             if job.request_id == request_id and (kinds is None or job.kind in kinds):
                 self.cancelled_jobs[key] = self.jobs.pop(key)
+
+    def put_delegation(self, delegation: Delegation) -> None:
+        if delegation.ended_at is None and any(
+                d.delegator_id == delegation.delegator_id and d.ended_at is None
+                and d.id != delegation.id for d in self.delegations.values()):
+            raise KeyError(f"{delegation.delegator_id} already has a running delegation")
+        self.delegations[delegation.id] = delegation
 
     def claim(self, key: str) -> None:
         self.done_jobs[key] = self.jobs.pop(key)
@@ -237,6 +248,38 @@ class FakeRequestRepository:
         return [r for r in self._tx.view().requests() if r.state in states]
 
 
+    async def list_linked(self, request_id: str) -> list[Request]:
+        return [r for r in self._tx.view().requests()
+                if request_id in (r.renews, r.reviews)]
+
+
+class FakeDelegationRepository:
+    def __init__(self, tx: FakeTransaction) -> None:
+        self._tx = tx
+
+    async def add(self, delegation: Delegation) -> None:
+        self._tx.write(lambda db: db.put_delegation(delegation))
+
+    async def running_for(self, delegator_id: str) -> Delegation | None:
+        found = [d for d in await self.running() if d.delegator_id == delegator_id]
+        return found[0] if found else None
+
+    async def running(self) -> list[Delegation]:
+        return sorted((d for d in self._tx.view().delegations.values() if d.ended_at is None),
+                      key=lambda d: d.starts_at)
+
+    async def get(self, delegation_id: str) -> Delegation | None:
+        return self._tx.view().delegations.get(delegation_id)
+
+    async def end(self, delegation_id: str, ended_at: datetime, ended_by: str) -> bool:
+        current = self._tx.view().delegations.get(delegation_id)
+        if current is None or current.ended_at is not None:
+            return False
+        ended = replace(current, ended_at=ended_at, ended_by=ended_by)
+        self._tx.write(lambda db: db.put_delegation(ended))
+        return True
+
+
 class FakeAuditLog:
     def __init__(self, tx: FakeTransaction) -> None:
         self._tx = tx
@@ -277,6 +320,7 @@ class FakeUnitOfWork:
         self.audit: AuditLog = FakeAuditLog(self._tx)
         self.outbox: Outbox = FakeOutbox(self._tx)
         self.jobs: JobQueue = FakeJobQueue(self._tx)
+        self.delegations: DelegationRepository = FakeDelegationRepository(self._tx)
         self.commits = 0
         self.rollbacks = 0
 
@@ -328,6 +372,7 @@ if TYPE_CHECKING:  # mypy checks that the fakes satisfy the ports
     _audit: AuditLog = FakeAuditLog(FakeTransaction(FakeDatabase()))
     _outbox: Outbox = FakeOutbox(FakeTransaction(FakeDatabase()))
     _jobs: JobQueue = FakeJobQueue(FakeTransaction(FakeDatabase()))
+    _delegations: DelegationRepository = FakeDelegationRepository(FakeTransaction(FakeDatabase()))
 
 
 # The small catalog: megan owns payments-api (adele backs her up), the payments team owns the

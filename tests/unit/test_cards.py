@@ -62,6 +62,11 @@ EXPECTED_IDS: dict[str, str | None] = {
     "self_decision": "EXC-1",
     "already_decided": "EXC-1", "unknown_asset": None, "unknown_request": "EXC-99",
     "invalid_request": None, "error": None, "who_owns_in_channel": "EXC-1", "asset_choice": None,
+    "status_active": "EXC-1", "approval_on_behalf": "EXC-2", "decided_on_behalf": "EXC-2",
+    "status_on_behalf": "EXC-2", "approval_renewal": "EXC-3", "approval_review": "EXC-4",
+    "decided_review_kept": "EXC-4", "renewal_asked": "EXC-3", "renewal_cap_reached": "EXC-1",
+    "delegation_on": "EXC-2", "delegation_off": "EXC-2", "delegation_status": None,
+    "delegation_status_none": None,
 }
 HOSTILE = "[x](https://evil.example/phish) **bold** <b>tag</b> _i_ `code` # h | ~s~ \\"
 MENTION = re.compile(r"<at>[^<>]+</at>")
@@ -445,7 +450,8 @@ def test_help_card_lists_the_commands(examples: dict[str, dict[str, Any]]) -> No
     assert commands == ["help", "who owns <asset>", "request exception [for <asset>]",
                         "request rollback [for <asset>]", "status <id>", "my requests",
                         "my approvals", "withdraw <id>", "revoke <id> <reason>",
-                        "what does <person> own"]
+                        "renew <id> [until <date>]", "delegate to <person> until <date>",
+                        "delegation off", "delegation", "what does <person> own"]
 
 
 # --- messages --------------------------------------------------------------------------------

@@ -134,7 +134,7 @@ async def test_reminders_come_before_the_deadline_and_escalation_after_it_not_be
     assert db.jobs == {}, "the chain is done"
 
     approved = await decide(db, clock, "lynne")
-    assert approved.state is State.APPROVED
+    assert approved.state is State.ACTIVE
     assert await tick(db, clock, days=6) == ["expiry_remind"], "a day before it expires"
     assert await tick(db, clock, days=7) == ["lapse"]
     assert stored(db).state is State.LAPSED
@@ -212,7 +212,7 @@ async def test_an_escalation_that_loses_a_race_to_a_decision_changes_nothing(
     worker.requests.get = get_then_megan_approves  # type: ignore[method-assign]
     await services.run_due_job(worker, CATALOG, POLICY, clock, escalation)
 
-    assert (stored(db).state, stored(db).version) == (State.APPROVED, 2)
+    assert (stored(db).state, stored(db).version) == (State.ACTIVE, 2)
     assert "request.escalated" not in [e.action for e in db.audit]
     assert db.sent("escalated") == []
     assert not worker.committed

@@ -36,6 +36,8 @@ COMMANDS = {
     "my approvals",
     "withdraw",
     "revoke",
+    "renew",
+    "delegate",
     "what does",
 }
 SCOPES = {"personal", "groupChat", "team"}

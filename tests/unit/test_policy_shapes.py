@@ -85,7 +85,7 @@ async def test_any_of_one_approval_by_owner_backup_or_team_approves(
 
     approved = await decide(uow, clock, rules, "adele")
 
-    assert (approved.state, approved.version) == (State.APPROVED, 2)
+    assert (approved.state, approved.version) == (State.ACTIVE, 2)
     assert approved.steps[0].approved_by == "adele"
     assert audit(uow)[-1] == ("decision.approve", "ok", "adele", "owner or backup or team")
     assert uow.db.sent("decided", "EXC-1") == ["alex"]
@@ -116,7 +116,7 @@ async def test_all_of_needs_the_owner_and_security_in_any_order(
     clock.advance(hours=1)
     approved = await decide(uow, clock, OWNER_AND_SECURITY, "megan", comment="ok for 14 days")
 
-    assert (approved.state, approved.version) == (State.APPROVED, 3)
+    assert (approved.state, approved.version) == (State.ACTIVE, 3)
     assert [s.approved_by for s in approved.steps] == ["megan", "isaiah"]
     assert approved.final_decision == approved.decisions[-1]
     assert audit(uow) == [
@@ -169,7 +169,7 @@ async def test_one_person_never_gives_two_approvals(
     assert uow.db.audit_for("EXC-1")[-1].detail["reason"] == "OneStepEach"
 
     approved = await decide(uow, clock, OWNER_AND_SECURITY, "isaiah")
-    assert approved.state is State.APPROVED
+    assert approved.state is State.ACTIVE
 
 
 async def test_a_request_distinct_people_cannot_fill_is_refused_before_anything_is_written(
@@ -195,7 +195,7 @@ async def test_the_owner_asking_cannot_approve_and_nobody_stands_in_unless_polic
         await decide(uow, clock, OWNER_OR_BACKUP_AND_SECURITY, "megan")
     await decide(uow, clock, OWNER_OR_BACKUP_AND_SECURITY, "adele")
     approved = await decide(uow, clock, OWNER_OR_BACKUP_AND_SECURITY, "lynne")
-    assert approved.state is State.APPROVED
+    assert approved.state is State.ACTIVE
 
 
 # --- sequence -----------------------------------------------------------------------------------
@@ -225,7 +225,7 @@ async def test_a_sequence_asks_the_owner_then_security(
 
     approved = await decide(uow, clock, OWNER_THEN_SECURITY, "lynne")
 
-    assert approved.state is State.APPROVED
+    assert approved.state is State.ACTIVE
     assert [(e[0], e[2], e[3]) for e in audit(uow) if e[1] == "ok"] == [
         ("request.submitted", "alex", ""),
         ("decision.approve", "megan", "owner"),
@@ -269,7 +269,7 @@ async def test_a_question_between_two_approvals_keeps_the_first(
     assert uow.db.sent("answered", "EXC-1") == ["lynne", "isaiah"]
     assert {j.kind for j in committed_jobs(uow)} == {"remind", "escalate"}
     approved = await decide(uow, clock, OWNER_AND_SECURITY, "isaiah")
-    assert approved.state is State.APPROVED
+    assert approved.state is State.ACTIVE
 
 
 def committed_jobs(uow: FakeUnitOfWork) -> list[Any]:

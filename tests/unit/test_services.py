@@ -339,9 +339,9 @@ async def test_a_rollback_needs_no_expiry_or_risk(
 
 
 @pytest.mark.parametrize(("by", "outcome", "state"), [
-    ("megan", Outcome.APPROVE, State.APPROVED),
+    ("megan", Outcome.APPROVE, State.ACTIVE),
     ("megan", Outcome.REJECT, State.REJECTED),
-    ("adele", Outcome.APPROVE, State.APPROVED),
+    ("adele", Outcome.APPROVE, State.ACTIVE),
     ("adele", Outcome.REJECT, State.REJECTED),
 ])
 async def test_the_owner_or_the_backup_decides(
@@ -361,7 +361,8 @@ async def test_the_owner_or_the_backup_decides(
         outcome, by, "fine for 14 days")
     assert stored.final_decision == decision
     assert actions(uow.db.audit_for("EXC-1"))[-1] == (f"decision.{outcome.value}", "ok", by)
-    step = {"step": "owner or backup or team"} if outcome is Outcome.APPROVE else {}
+    step = {"step": "owner or backup or team", "expires_on": stored.expires_on.isoformat()
+            } if outcome is Outcome.APPROVE and stored.expires_on else {}
     assert uow.db.audit_for("EXC-1")[-1].detail == {
         "from": "pending", "to": state.value, "version": "2", **step}
 
@@ -373,7 +374,7 @@ async def test_any_member_of_an_owning_team_decides(
 
     await decide(uow, catalog, clock, "EXC-1", Outcome.APPROVE, "adele")
 
-    assert committed(uow, "EXC-1").state is State.APPROVED
+    assert committed(uow, "EXC-1").state is State.ACTIVE
 
 
 async def test_a_decision_is_timed_by_the_server_clock(
@@ -527,7 +528,7 @@ async def test_the_requesters_answer_puts_the_request_back_to_pending(
 
     approved = await decide(uow, catalog, clock, "EXC-1", Outcome.APPROVE, "adele")
 
-    assert approved.state is State.APPROVED
+    assert approved.state is State.ACTIVE
     assert approved.final_decision == approved.decisions[-1]
     assert [d.outcome for d in approved.decisions] == [Outcome.NEED_INFO, Outcome.APPROVE]
     assert len(approved.notes) == 2
@@ -610,7 +611,7 @@ async def test_a_decision_that_loses_a_race_reports_the_winning_decision(
 
     stored = db.request("EXC-1")
     assert stored is not None
-    assert (stored.state, stored.version) == (State.APPROVED, 2)
+    assert (stored.state, stored.version) == (State.ACTIVE, 2)
     assert [d.decider_id for d in stored.decisions] == ["adele"]
     assert lost.value.decision == stored.decisions[0]
     assert actions(db.audit_for("EXC-1"))[-2:] == [
@@ -684,19 +685,21 @@ async def test_who_owns_an_unknown_asset_suggests_names(
     assert unknown.value.suggestions[0] == "ledger-db"
 
 
-async def test_my_requests_lists_the_actors_open_requests(
+async def test_my_requests_lists_the_actors_open_requests_and_active_exceptions(
     uow: FakeUnitOfWork, catalog: Catalog, clock: FakeClock
 ) -> None:
     await submit(uow, catalog, clock)  # EXC-1 by alex
     await submit(uow, catalog, clock, by=actor("outsider"))  # EXC-2
     await submit(uow, catalog, clock, rollback_draft())  # RBK-1 by alex
-    await submit(uow, catalog, clock)  # EXC-3 by alex, approved below
+    await submit(uow, catalog, clock)  # EXC-3 by alex, approved below: active
     await decide(uow, catalog, clock, "EXC-3", Outcome.APPROVE, "megan")
     await decide(uow, catalog, clock, "EXC-1", Outcome.NEED_INFO, "megan", "Why?")
+    await submit(uow, catalog, clock)  # EXC-4 by alex, rejected below: closed
+    await decide(uow, catalog, clock, "EXC-4", Outcome.REJECT, "megan")
 
     mine = await services.my_requests(uow, catalog, actor("alex"))
 
-    assert sorted(r.id for r in mine) == ["EXC-1", "RBK-1"]
+    assert sorted(r.id for r in mine) == ["EXC-1", "EXC-3", "RBK-1"]
     assert await services.my_requests(uow, catalog, actor("adele")) == []
 
 
@@ -739,7 +742,7 @@ async def test_request_status_shows_every_decision_and_note(
 
     status = await services.request_status(uow, "exc-1")
 
-    assert status.state is State.APPROVED
+    assert status.state is State.ACTIVE
     assert [d.outcome for d in status.decisions] == [Outcome.NEED_INFO, Outcome.APPROVE]
     assert [n.kind for n in status.notes] == ["question", "answer"]
     with pytest.raises(UnknownRequest):

@@ -48,6 +48,10 @@ def test_a_terminal_state_has_no_way_out(state: State) -> None:
     (State.APPROVED_PENDING_REVIEW, Action.APPROVE_STEP, State.APPROVED_PENDING_REVIEW),
     (State.PENDING, Action.ESCALATE, State.PENDING),
     (State.APPROVED_PENDING_REVIEW, Action.ESCALATE, State.APPROVED_PENDING_REVIEW),
+    # A delegation moves a request to other people, a renewal moves an expiry: same state.
+    (State.PENDING, Action.REROUTE, State.PENDING),
+    (State.INFO_REQUESTED, Action.REROUTE, State.INFO_REQUESTED),
+    (State.ACTIVE, Action.EXTEND, State.ACTIVE),
 ])
 def test_the_lifecycle_of_the_design(state: State, action: Action, after: State) -> None:
     assert next_state(state, action) is after
@@ -63,6 +67,8 @@ def test_the_lifecycle_of_the_design(state: State, action: Action, after: State)
     (State.INFO_REQUESTED, Action.ESCALATE),  # nobody is chased while the requester owes
     (State.APPROVED, Action.APPROVE_STEP),
     (State.APPROVED_PENDING_REVIEW, Action.ASK_INFO),
+    (State.ACTIVE, Action.REROUTE),  # nobody decides an exception in force
+    (State.LAPSED, Action.EXTEND),  # a lapsed exception is not renewed
 ])
 def test_next_state_is_none_for_what_the_table_forbids(state: State, action: Action) -> None:
     assert next_state(state, action) is None
