@@ -40,6 +40,7 @@ from approvals.notifications import (
 from approvals.policies import DEFAULT_POLICY, Policy, Rules
 from approvals.ports import Clock, UnitOfWork
 from approvals.queries import acting_id, load_request
+from approvals.redelivery import act_once
 from approvals.staffing import deciders_now, fill, open_steps, step_for, steps_of
 from approvals.transitions import Action, next_state
 
@@ -72,6 +73,7 @@ async def record_decision(
         raise NotAllowed("write your question in the comment box, then click Ask for info")
     async with uow:
         request = await load_request(uow, request_id)
+        await act_once(uow, source, request.id, f"decision.{outcome.value}", now)
         move = plan_move(catalog, request, person_id, outcome)
         if isinstance(move, DomainError):
             await _audit_refusal(uow, request, actor, person_id, outcome, move, now, source)

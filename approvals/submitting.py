@@ -17,6 +17,7 @@ from approvals.notifications import APPROVAL, EMERGENCY, REVIEW, notify
 from approvals.policies import DEFAULT_POLICY, Policy, validate_draft
 from approvals.ports import Clock, UnitOfWork
 from approvals.queries import acting_id
+from approvals.redelivery import act_once
 from approvals.staffing import deciders_now, first_line, people_in_role, staff
 from approvals.transitions import Action, next_state
 
@@ -38,8 +39,10 @@ async def submit_request(
     deadline, _ = rules.window(emergency)
     deciders = deciders_now(rules.deciders.rule, steps, requester_id)
     async with uow:
+        request_id = await uow.requests.next_id(draft.kind)
+        await act_once(uow, source, request_id, "request.submitted", now)
         request = Request(
-            id=await uow.requests.next_id(draft.kind), kind=draft.kind, asset_name=asset.name,
+            id=request_id, kind=draft.kind, asset_name=asset.name,
             title=draft.title.strip(), justification=draft.justification.strip(),
             requester_id=requester_id, requester_name=actor.name, deciders=deciders,
             created_at=now, updated_at=now, state=state, risk=draft.risk,

@@ -15,6 +15,7 @@ from approvals.ports import (
     Clock,
     JobQueue,
     Outbox,
+    ProcessedActivities,
     RequestRepository,
     SystemClock,
     UnitOfWork,
@@ -25,6 +26,7 @@ from storage.conversations import ConversationRefRepository
 from storage.engine import DatabaseUnavailable, session_factory
 from storage.jobs import SqlJobQueue
 from storage.outbox import SqlOutbox
+from storage.processed_activities import SqlProcessedActivities
 from storage.request_repository import SqlRequestRepository
 
 # Failures of the database itself (not of a statement): the caller can only say "try later".
@@ -54,6 +56,7 @@ class SqlUnitOfWork:
     audit: AuditLog
     outbox: Outbox
     jobs: JobQueue
+    activities: ProcessedActivities
     conversations: ConversationRefRepository
     cards: CardMessageRepository
 
@@ -79,6 +82,7 @@ class SqlUnitOfWork:
         self.outbox = self._outbox
         self._jobs = SqlJobQueue(session, dialect)
         self.jobs = self._jobs
+        self.activities = SqlProcessedActivities(session, dialect)
         self.conversations = ConversationRefRepository(session, dialect, self._clock)
         self.cards = CardMessageRepository(session, self._clock)
         return self
