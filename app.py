@@ -17,6 +17,7 @@ from approvals.ports import Clock, SystemClock
 from bot.authentication import GuardedBotFrameworkAuthentication
 from bot.endpoint import messages_handler
 from bot.handler import BotDeps, SignoffBot
+from bot.log_safety import install_log_safety
 from bot.messenger import Messenger
 from bot.notifications import card_delivery
 from bot.polling import Wakeup
@@ -145,6 +146,7 @@ def main() -> None:
     except ValueError as error:
         log.error("Signoff did not start: %s", one_line(error))
         raise SystemExit(2) from None
+    install_log_safety([settings.app_password])  # no secret, token or forged line in the log
     if settings.local_mode:
         log.warning(
             "LOCAL MODE: MicrosoftAppId is not set, so authentication is OFF and the bot listens "

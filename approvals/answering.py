@@ -6,6 +6,7 @@ from approvals.catalog import Catalog
 from approvals.deadlines import replan, rules_of
 from approvals.errors import ConcurrentUpdate, NotAllowed
 from approvals.escalation import reached_people
+from approvals.hidden_text import hidden_characters_problem
 from approvals.model import Actor, AuditEvent, Note, Request, Source
 from approvals.notifications import ANSWERED, notify, refresh_cards
 from approvals.policies import DEFAULT_POLICY, Policy
@@ -24,6 +25,8 @@ async def answer_info(
     person_id = acting_id(catalog, actor)
     if not answer.strip():
         raise NotAllowed("write an answer before you send it")
+    if (hidden := hidden_characters_problem(answer)) is not None:
+        raise NotAllowed(f"your answer {hidden}: write it again without them")
     async with uow:
         request = await load_request(uow, request_id)
         if person_id != request.requester_id:

@@ -17,6 +17,7 @@ from approvals.errors import (
     OneStepEach,
     SelfDecision,
 )
+from approvals.hidden_text import hidden_characters_problem
 from approvals.model import (
     Actor,
     AuditEvent,
@@ -71,6 +72,8 @@ async def record_decision(
     person_id = acting_id(catalog, actor)
     if outcome is Outcome.NEED_INFO and not comment.strip():
         raise NotAllowed("write your question in the comment box, then click Ask for info")
+    if (hidden := hidden_characters_problem(comment)) is not None:
+        raise NotAllowed(f"your comment {hidden}: write it again without them")
     async with uow:
         request = await load_request(uow, request_id)
         await act_once(uow, source, request.id, f"decision.{outcome.value}", now)

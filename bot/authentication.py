@@ -97,7 +97,8 @@ class GuardedBotFrameworkAuthentication(ReusingBotFrameworkAuthentication):
             except PermissionError as error:  # the SDK's refusals: audience, serviceurl...
                 raise Unauthenticated(str(error)) from None
             if activity.channel_id != TEAMS_CHANNEL:
-                raise NotForThisBot("this bot serves Microsoft Teams only")
+                raise NotForThisBot(
+                    f"this bot serves Microsoft Teams only, not {activity.channel_id!r}")
         else:
             result = await super().authenticate_request(activity, auth_header)
         self._check_tenant(activity)
@@ -130,7 +131,8 @@ class GuardedBotFrameworkAuthentication(ReusingBotFrameworkAuthentication):
             return
         tenants = tenants_of(activity)
         if not tenants or not tenants <= self._allowed_tenants:
-            raise NotForThisBot("this bot does not serve the activity's tenant")
+            named = ", ".join(sorted(tenants)) or "none"
+            raise NotForThisBot(f"this bot does not serve the activity's tenant ({named})")
 
     async def close(self) -> None:
         await super().close()

@@ -20,6 +20,7 @@ from approvals.errors import (
     InvalidRequest,
     NotAllowed,
 )
+from approvals.hidden_text import without_hidden
 from approvals.model import Request, RequestKind, State
 from bot import replies
 from bot.deps import BotDeps, actor_of, source_of
@@ -105,8 +106,10 @@ class CardActions:
                 source_of(activity), d.policy,
             )
         except InvalidRequest as error:
+            # Hidden characters are refused and taken out, so the person sees what remains.
+            visible = {name: without_hidden(value) for name, value in parsed.values.items()}
             return replies.form_card(kind, d.catalog, d.clock.now().date(), d.policy,
-                                     values=parsed.values, errors=error.problems)
+                                     values=visible, errors=error.problems)
         await self._remember_card(request.id, activity.from_property.aad_object_id,
                                   activity.conversation.id, activity.reply_to_id or "",
                                   activity.service_url)
