@@ -9,7 +9,6 @@ from dataclasses import dataclass
 from aiohttp import web
 from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import CloudAdapter
-from botframework.connector.auth import ServiceClientCredentialsFactory
 
 from approvals.catalog import CatalogError
 from approvals.policy_file import PolicyError
@@ -69,8 +68,8 @@ def adapter_config(settings: Settings) -> AdapterConfig:
         return config
     config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
     config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.token_issuer
-    # The credential factory adds MicrosoftAppTenantId itself (SingleTenant).
-    config.TO_CHANNEL_FROM_BOT_LOGIN_URL = "https://login.microsoftonline.com/botframework.com"
+    # For login.microsoftonline.com the SDK uses MicrosoftAppTenantId itself (SingleTenant).
+    config.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.login_url
     config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
     config.OAUTH_URL = "https://api.botframework.com"
     config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
@@ -80,11 +79,8 @@ def adapter_config(settings: Settings) -> AdapterConfig:
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
-               workers: WorkerOptions | None = None,
-               outbound_credentials: ServiceClientCredentialsFactory | None = None,
-               ) -> web.Application:
-    """Build the whole bot; the database is migrated when the app starts. Tests may replace
-    how outbound calls get their Entra token (`outbound_credentials`); the app id is kept."""
+               workers: WorkerOptions | None = None) -> web.Application:
+    """Build the whole bot; the database is migrated when the app starts."""
     catalog = load_catalog(settings.catalog_path)
     policy = load_policies(settings.policies_path, catalog)
     engine = create_engine(settings.database_url)
@@ -96,7 +92,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
         settings.openid_metadata_url, settings.signing_keys_timeout).install()
     auth = GuardedBotFrameworkAuthentication(
         adapter_config(settings), keys=keys, issuer=settings.token_issuer,
-        allowed_tenants=settings.tenants, credentials_factory=outbound_credentials,
+        allowed_tenants=settings.tenants,
     )
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = on_turn_error

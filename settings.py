@@ -54,6 +54,11 @@ class Settings(BaseSettings):
         "https://api.botframework.com",
         validation_alias=AliasChoices("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", "token_issuer"),
     )
+    # Where the bot gets its own Entra token for outbound calls (MSAL's authority).
+    login_url: str = Field(
+        "https://login.microsoftonline.com/botframework.com",
+        validation_alias=AliasChoices("TO_CHANNEL_FROM_BOT_LOGIN_URL", "login_url"),
+    )
     signing_keys_timeout: float = Field(
         5.0, gt=0,
         validation_alias=AliasChoices("SIGNOFF_SIGNING_KEYS_TIMEOUT", "signing_keys_timeout"),
@@ -112,6 +117,8 @@ class Settings(BaseSettings):
         url = urlsplit(self.openid_metadata_url)
         if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK_HOSTS):
             problems.append("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL must be an https URL")
+        if urlsplit(self.login_url).scheme != "https":
+            problems.append("TO_CHANNEL_FROM_BOT_LOGIN_URL must be an https URL")
         return problems
 
 

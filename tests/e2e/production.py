@@ -1,55 +1,52 @@
 """Signoff in production mode (an app id, authentication on) against loopback stand-ins for
-Microsoft: the channel's signing keys (`ChannelStub`) and the Bot Connector (`FakeConnector`).
-
-Outbound calls need an Entra token for the bot. MSAL insists on an https authority and asks
-login.microsoftonline.com for instance discovery, so it cannot be pointed at loopback; the tests
-keep the SDK's own credential factory (the audience check stays the SDK's) and replace only the
-credentials it makes with one that gives a fixed token, which the fake connector records.
+Microsoft: the channel's signing keys (`ChannelStub`), Entra ID's token endpoint for the bot's
+own token (`EntraStub`, used by MSAL inside the SDK) and the Bot Connector (`FakeConnector`).
 """
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
+from pathlib import Path
 from typing import Any
 
 import aiohttp
+import pytest
 from aiohttp.test_utils import TestServer
-from botframework.connector.auth import (
-    MicrosoftAppCredentials,
-    PasswordServiceClientCredentialFactory,
-)
 
 from app import create_app
 from bot.workers import WorkerOptions
 from settings import Settings
 from tests.e2e.channel_stub import APP_ID, APP_PASSWORD, ChannelStub
 from tests.e2e.conftest import SteppingClock
+from tests.e2e.entra_stub import OUTBOUND_TOKEN, EntraStub
 from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.teams import TENANT, TeamsClient
 
-OUTBOUND_TOKEN = "outbound-entra-token-for-the-bot-7d1f"
+__all__ = ["OUTBOUND_TOKEN", "ProductionBot", "channel_stub", "entra_stub", "production_settings"]
 
 
-class FixedTokenCredentials(MicrosoftAppCredentials):  # type: ignore[misc]
-    def get_access_token(self, force_refresh: bool = False) -> str:
-        return OUTBOUND_TOKEN
+@pytest.fixture(name="stub")
+async def channel_stub() -> AsyncIterator[ChannelStub]:
+    channel = await ChannelStub().start()
+    yield channel
+    await channel.close()
 
 
-class FixedTokenCredentialFactory(PasswordServiceClientCredentialFactory):  # type: ignore[misc]
-    """The SDK's password factory (app id checks included), minus the call to Entra ID."""
+@pytest.fixture(name="entra")
+def entra_stub(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[EntraStub]:
+    entra = EntraStub(APP_ID, APP_PASSWORD).start(tmp_path)
+    monkeypatch.setenv("REQUESTS_CA_BUNDLE", str(entra.cert_path))  # MSAL uses requests
+    yield entra
+    entra.close()
 
-    async def create_credentials(self, app_id: str, oauth_scope: str, login_endpoint: str,
-                                 validate_authority: bool) -> Any:
-        await super().create_credentials(app_id, oauth_scope, login_endpoint, validate_authority)
-        return FixedTokenCredentials(app_id, self.password, None, oauth_scope)
 
-
-def production_settings(database_url: str, stub: ChannelStub, **overrides: Any) -> Settings:
+def production_settings(database_url: str, stub: ChannelStub, entra: EntraStub,
+                        **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "database_url": database_url, "app_id": APP_ID, "app_password": APP_PASSWORD,
         "allowed_tenants": TENANT, "openid_metadata_url": stub.metadata_url,
-        "signing_keys_timeout": 0.5,
+        "login_url": entra.login_url, "signing_keys_timeout": 0.5,
     }
     values.update(overrides)
     return Settings(**values)
@@ -71,10 +68,7 @@ class ProductionBot:
             return None
 
         options = WorkerOptions(background=False, sleep=no_wait, random=lambda: 0.5)
-        self.app = create_app(
-            self.settings, clock=self.clock, workers=options,
-            outbound_credentials=FixedTokenCredentialFactory(APP_ID, APP_PASSWORD),
-        )
+        self.app = create_app(self.settings, clock=self.clock, workers=options)
         server = TestServer(self.app, host="127.0.0.1")
         await server.start_server()
         self.base_url = str(server.make_url("")).rstrip("/")

@@ -5,7 +5,7 @@ outbound; a valid token goes through, and a full request-and-decision flow works
 from __future__ import annotations
 
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import Callable
 from typing import Any
 
 import aiohttp
@@ -13,8 +13,15 @@ import pytest
 
 from tests.e2e.channel_stub import ChannelStub
 from tests.e2e.conftest import SteppingClock, find_data
+from tests.e2e.entra_stub import EntraStub
 from tests.e2e.fake_connector import FakeConnector
-from tests.e2e.production import OUTBOUND_TOKEN, ProductionBot, production_settings
+from tests.e2e.production import (  # noqa: F401 (fixtures)
+    OUTBOUND_TOKEN,
+    ProductionBot,
+    channel_stub,
+    entra_stub,
+    production_settings,
+)
 from tests.e2e.teams import ALEX, MEGAN
 from tests.e2e.test_exception_flow import submit_exception
 from tests.e2e.test_http_edge import count_rows
@@ -23,17 +30,11 @@ EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/
 OTHER_TENANT = "11111111-2222-3333-4444-555555555555"
 
 
-@pytest.fixture
-async def stub() -> AsyncIterator[ChannelStub]:
-    channel = await ChannelStub().start()
-    yield channel
-    await channel.close()
-
 
 @pytest.fixture
-def production(app_database_url: str, stub: ChannelStub, connector: FakeConnector,
-               clock: SteppingClock) -> ProductionBot:
-    return ProductionBot(production_settings(app_database_url, stub), stub, connector, clock)
+def production(app_database_url: str, stub: ChannelStub, entra: EntraStub,
+               connector: FakeConnector, clock: SteppingClock) -> ProductionBot:
+    return ProductionBot(production_settings(app_database_url, stub, entra), stub, connector, clock)
 
 
 def other_tenant(activity: dict[str, Any]) -> None:
@@ -108,7 +109,7 @@ async def test_attack_is_refused_and_changes_nothing(
 
 
 async def test_a_valid_token_goes_through_and_replies_carry_the_bots_token(
-    production: ProductionBot, connector: FakeConnector, app_database_url: str,
+    production: ProductionBot, connector: FakeConnector, entra: EntraStub, app_database_url: str,
 ) -> None:
     async with production.running() as teams:
         before = await count_rows(app_database_url)
@@ -116,6 +117,9 @@ async def test_a_valid_token_goes_through_and_replies_carry_the_bots_token(
         reply = connector.sent_to(ALEX.personal_conversation)[-1]
         assert "Megan Bowen" in reply.card_text
         assert reply.authorization == f"Bearer {OUTBOUND_TOKEN}"
+        [token_request] = entra.token_requests  # MSAL, in the SDK, asked Entra ID (the stub)
+        assert token_request["grant_type"] == ["client_credentials"]
+        assert token_request["scope"] == ["https://api.botframework.com/.default"]
         assert (await count_rows(app_database_url))["conversation_refs"] == \
             before["conversation_refs"] + 1
 

@@ -4,7 +4,7 @@ that user text forged; and hidden characters in a form are refused by name."""
 from __future__ import annotations
 
 import logging
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import Iterator
 
 import aiohttp
 import pytest
@@ -13,17 +13,17 @@ from bot.log_safety import install_log_safety
 from settings import Settings
 from tests.e2e.channel_stub import APP_PASSWORD, ChannelStub
 from tests.e2e.conftest import BotProcess, SteppingClock, find_data, stored
+from tests.e2e.entra_stub import EntraStub
 from tests.e2e.fake_connector import FakeConnector
-from tests.e2e.production import OUTBOUND_TOKEN, ProductionBot, production_settings
+from tests.e2e.production import (  # noqa: F401 (fixtures)
+    OUTBOUND_TOKEN,
+    ProductionBot,
+    channel_stub,
+    entra_stub,
+    production_settings,
+)
 from tests.e2e.teams import ALEX, MEGAN, TENANT, TeamsClient
 from tests.e2e.test_exception_flow import FORM, submit_exception
-
-
-@pytest.fixture
-async def stub() -> AsyncIterator[ChannelStub]:
-    channel = await ChannelStub().start()
-    yield channel
-    await channel.close()
 
 
 @pytest.fixture
@@ -38,10 +38,10 @@ def safe_logs(caplog: pytest.LogCaptureFixture) -> Iterator[pytest.LogCaptureFix
 
 
 async def test_no_token_or_secret_reaches_the_log_in_a_full_authenticated_flow(
-    safe_logs: pytest.LogCaptureFixture, stub: ChannelStub, connector: FakeConnector,
-    clock: SteppingClock, app_database_url: str,
+    safe_logs: pytest.LogCaptureFixture, stub: ChannelStub, entra: EntraStub,
+    connector: FakeConnector, clock: SteppingClock, app_database_url: str,
 ) -> None:
-    bot = ProductionBot(production_settings(app_database_url, stub), stub, connector, clock)
+    bot = ProductionBot(production_settings(app_database_url, stub, entra), stub, connector, clock)
     async with bot.running() as teams:
         await teams.say(MEGAN, "hi")
         await submit_exception(teams, connector)

@@ -4,7 +4,6 @@ never 500, nothing is written, and the server keeps answering /healthz meanwhile
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
 
 import pytest
 
@@ -16,24 +15,24 @@ from bot.signing_keys import (
 )
 from tests.e2e.channel_stub import KEY_ID, ChannelStub
 from tests.e2e.conftest import SteppingClock
+from tests.e2e.entra_stub import EntraStub
 from tests.e2e.fake_connector import FakeConnector
-from tests.e2e.production import ProductionBot, production_settings
+from tests.e2e.production import (  # noqa: F401 (fixtures)
+    ProductionBot,
+    channel_stub,
+    entra_stub,
+    production_settings,
+)
 from tests.e2e.teams import ALEX
 from tests.e2e.test_http_edge import count_rows
 
 
-@pytest.fixture
-async def stub() -> AsyncIterator[ChannelStub]:
-    channel = await ChannelStub().start()
-    yield channel
-    await channel.close()
-
-
 async def test_a_hanging_key_endpoint_gives_503_and_healthz_still_answers(
-    stub: ChannelStub, connector: FakeConnector, clock: SteppingClock, app_database_url: str,
+    stub: ChannelStub, entra: EntraStub, connector: FakeConnector, clock: SteppingClock,
+    app_database_url: str,
 ) -> None:
     stub.mode = "hang"
-    bot = ProductionBot(production_settings(app_database_url, stub), stub, connector, clock)
+    bot = ProductionBot(production_settings(app_database_url, stub, entra), stub, connector, clock)
     async with bot.running() as teams:
         before = await count_rows(app_database_url)
         body = teams.activity(ALEX, "message", text="who owns payments-api")
@@ -54,10 +53,11 @@ async def test_a_hanging_key_endpoint_gives_503_and_healthz_still_answers(
 
 
 async def test_a_failing_key_endpoint_gives_503_not_500(
-    stub: ChannelStub, connector: FakeConnector, clock: SteppingClock, app_database_url: str,
+    stub: ChannelStub, entra: EntraStub, connector: FakeConnector, clock: SteppingClock,
+    app_database_url: str,
 ) -> None:
     stub.mode = "fail"
-    bot = ProductionBot(production_settings(app_database_url, stub), stub, connector, clock)
+    bot = ProductionBot(production_settings(app_database_url, stub, entra), stub, connector, clock)
     async with bot.running() as teams:
         before = await count_rows(app_database_url)
         async with await teams.post(teams.activity(ALEX, "message", text="help")) as response:

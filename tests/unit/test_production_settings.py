@@ -12,7 +12,8 @@ from settings import Settings
 
 TENANT = "00000000-0000-0000-0000-0000000000001"
 ENV = ("MicrosoftAppId", "MicrosoftAppPassword", "MicrosoftAppType", "MicrosoftAppTenantId",
-       "SIGNOFF_ALLOWED_TENANTS", "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL")
+       "SIGNOFF_ALLOWED_TENANTS", "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL",
+       "TO_CHANNEL_FROM_BOT_LOGIN_URL")
 
 
 @pytest.fixture(autouse=True)
@@ -38,9 +39,13 @@ def clean_environment(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
         ({"MicrosoftAppPassword": "a-real-secret", "SIGNOFF_ALLOWED_TENANTS": TENANT,
           "TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL": "http://keys.example/metadata"},
          "must be an https URL"),
+        ({"MicrosoftAppPassword": "a-real-secret", "SIGNOFF_ALLOWED_TENANTS": TENANT,
+          "TO_CHANNEL_FROM_BOT_LOGIN_URL": "http://127.0.0.1:9/adfs"},
+         "TO_CHANNEL_FROM_BOT_LOGIN_URL must be an https URL"),
     ],
     ids=["no-password", "placeholder-password", "no-tenants", "single-tenant-no-tenant-id",
-         "msi-no-tenant-id", "unknown-app-type", "plain-http-metadata"],
+         "msi-no-tenant-id", "unknown-app-type", "plain-http-metadata",
+         "plain-http-login"],
 )
 def test_main_exits_with_one_line_naming_what_is_missing(
     monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture,
