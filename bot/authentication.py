@@ -2,10 +2,11 @@
 
 In production mode (an app id is set) every request's token goes through two gates:
 
-1. A screen before the SDK, for what the SDK gets wrong: no or malformed header, a token that
-   is not a JWT, an algorithm other than RS256 (`none`, HS256...), no key id, another issuer,
-   a key id the channel does not publish, a key not endorsed for the activity's channel. The
-   SDK answers some of these with an unhandled exception (HTTP 500) instead of a refusal.
+1. A screen before the SDK, for what the SDK gets wrong: no serviceUrl in the activity (the
+   SDK then skips its serviceurl check), no or malformed header, a token that is not a JWT, an
+   algorithm other than RS256 (`none`, HS256...), no key id, another issuer, a key id the
+   channel does not publish, a key not endorsed for the activity's channel. The SDK answers
+   some of these with an unhandled exception (HTTP 500) instead of a refusal.
 2. The SDK's own validation (botbuilder 4.17, parameterized): the RS256 signature with the
    channel's key, issuer, audience (= our app id), expiry with 5 minutes of skew, and the
    token's `serviceurl` claim against the activity's serviceUrl. Its keys come from
@@ -108,6 +109,8 @@ class GuardedBotFrameworkAuthentication(ReusingBotFrameworkAuthentication):
         return result
 
     async def _screen(self, activity: Activity, auth_header: str, keys: SigningKeys) -> None:
+        if not activity.service_url:  # the SDK checks the token's serviceurl only against one
+            raise Unauthenticated("the activity has no serviceUrl to check the token against")
         scheme, _, token = (auth_header or "").partition(" ")
         if scheme != "Bearer" or not token or " " in token:
             raise Unauthenticated("no Bot Framework bearer token")

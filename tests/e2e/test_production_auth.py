@@ -51,13 +51,18 @@ def no_tenant(activity: dict[str, Any]) -> None:
     activity["conversation"].pop("tenantId")
 
 
+def no_service_url(activity: dict[str, Any]) -> None:
+    activity.pop("serviceUrl")  # the SDK compares the claim only with a serviceUrl present
+
+
 def webchat(activity: dict[str, Any]) -> None:
     activity["channelId"] = "webchat"
 
 
 Header = Callable[[ChannelStub, str], str | None]
 MINUTE = 60
-# (case, Authorization header from (stub, service url), change to the activity, status)
+# (case, Authorization header from (stub, service url), change to the activity, status); 400 is
+# the HTTP edge refusing before authentication.
 MATRIX: list[tuple[str, Header, Callable[[dict[str, Any]], None] | None, int]] = [
     ("no token", lambda s, u: None, None, 401),
     ("empty bearer", lambda s, u: "Bearer ", None, 401),
@@ -78,6 +83,7 @@ MATRIX: list[tuple[str, Header, Callable[[dict[str, Any]], None] | None, int]] =
     ("serviceUrl claim differs",
      lambda s, u: "Bearer " + s.token("https://smba.trafficmanager.net/evil/"), None, 401),
     ("no serviceUrl claim", lambda s, u: "Bearer " + s.token(u, serviceurl=None), None, 401),
+    ("activity without serviceUrl", lambda s, u: "Bearer " + s.token(u), no_service_url, 400),
     ("channel other than msteams", lambda s, u: "Bearer " + s.token(u), webchat, 403),
     ("tenant not allowed", lambda s, u: "Bearer " + s.token(u), other_tenant, 403),
     ("tenant allowed in one place only", lambda s, u: "Bearer " + s.token(u), mixed_tenant, 403),
