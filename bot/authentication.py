@@ -113,12 +113,12 @@ class GuardedBotFrameworkAuthentication(ReusingBotFrameworkAuthentication):
             raise Unauthenticated("the activity has no serviceUrl to check the token against")
         scheme, _, token = (auth_header or "").partition(" ")
         if scheme != "Bearer" or not token or " " in token:
-            raise Unauthenticated("no Bot Framework bearer token")
+            raise Unauthenticated("no Bot Framework token in the Authorization header")
         try:
             header = jwt.get_unverified_header(token)
             claims = jwt.decode(token, options={"verify_signature": False})
         except jwt.PyJWTError:
-            raise Unauthenticated("the bearer token is not a JWT") from None
+            raise Unauthenticated("the token is not a JWT") from None
         if header.get("alg") != ACCEPTED_ALGORITHM:
             raise Unauthenticated("the token's signing algorithm is not accepted")
         key_id = header.get("kid")

@@ -22,7 +22,7 @@ from approvals.hidden_text import is_hidden
 REDACTED = "[redacted]"
 _CREDENTIALS = re.compile(
     r"(?i)(authorization[\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+(\s+[^\s\"',}]+)?"
-    r"|(bearer\s+)[A-Za-z0-9._~+/=-]+"
+    r"|(bearer\s+)[A-Za-z0-9._~+/=-]{16,}"  # a token, not the word in "bearer token"
 )
 _JWT = re.compile(r"eyJ[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]{5,}\.[A-Za-z0-9_-]*")
 _ESCAPES = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

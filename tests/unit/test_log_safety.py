@@ -25,6 +25,11 @@ def test_tokens_and_secrets_are_redacted(text: str) -> None:
     assert REDACTED in safe
 
 
+def test_words_about_tokens_are_not_redacted() -> None:
+    text = "no Bot Framework token in the Authorization header; the bearer token is not a JWT"
+    assert redact(text, [SECRET]) == text
+
+
 def test_escaping_keeps_one_line_and_shows_hidden_characters() -> None:
     forged = "EXC-1\r\n2026-11-27 10:00:00 INFO signoff approved by admin \u202eevil"
     safe = escape(forged)
