@@ -15,22 +15,24 @@ from approvals.catalog import CatalogError
 from approvals.directory_cache import CachedDirectory
 from approvals.policy_file import PolicyError
 from approvals.ports import Clock, SystemClock
-from bot.connectors import ReusingBotFrameworkAuthentication
+from bot.authentication import GuardedBotFrameworkAuthentication
 from bot.directory_routing import resolve_catalog_people
 from bot.endpoint import messages_handler
 from bot.graph_client import GraphConfig, graph_client, graph_credential
 from bot.graph_directory import GraphDirectory
 from bot.handler import BotDeps, SignoffBot
+from bot.log_safety import install_log_safety
 from bot.messenger import Messenger
 from bot.notifications import card_delivery
 from bot.polling import Wakeup
 from bot.scheduler import due_jobs
+from bot.signing_keys import SigningKeys
 from bot.turn_errors import on_turn_error
 from bot.workers import WorkerOptions, Workers
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
 from dialogs.sql_storage import SqlStorage
-from settings import Settings
+from settings import Settings, one_line
 from storage.dialog_state import DialogStateStore
 from storage.engine import create_engine, ping
 from storage.jobs import JobStore
@@ -51,6 +53,34 @@ class AdapterConfig:
     APP_PASSWORD: str
     APP_TYPE: str
     APP_TENANTID: str
+    # Production mode sets these, so the SDK runs its parameterized validation (the same code
+    # path in production and in the tests that point them at loopback stubs).
+    TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL: str | None = None
+    TO_BOT_FROM_CHANNEL_TOKEN_ISSUER: str | None = None
+    TO_CHANNEL_FROM_BOT_LOGIN_URL: str | None = None
+    TO_CHANNEL_FROM_BOT_OAUTH_SCOPE: str | None = None
+    OAUTH_URL: str | None = None
+    TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL: str | None = None
+    CALLER_ID: str | None = None
+
+
+def adapter_config(settings: Settings) -> AdapterConfig:
+    """The SDK's configuration: local mode as is; production with the public cloud's endpoints
+    spelled out (the values the SDK's built-in public cloud path uses)."""
+    config = AdapterConfig(settings.app_id, settings.app_password, settings.app_type,
+                           settings.app_tenant_id)
+    if settings.local_mode:
+        return config
+    config.TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL = settings.openid_metadata_url
+    config.TO_BOT_FROM_CHANNEL_TOKEN_ISSUER = settings.token_issuer
+    # For login.microsoftonline.com the SDK uses MicrosoftAppTenantId itself (SingleTenant).
+    config.TO_CHANNEL_FROM_BOT_LOGIN_URL = settings.login_url
+    config.TO_CHANNEL_FROM_BOT_OAUTH_SCOPE = "https://api.botframework.com"
+    config.OAUTH_URL = "https://api.botframework.com"
+    config.TO_BOT_FROM_EMULATOR_OPENID_METADATA_URL = (
+        "https://login.microsoftonline.com/botframework.com/v2.0/.well-known/openid-configuration")
+    config.CALLER_ID = "urn:botframework:azure"
+    return config
 
 
 def create_app(settings: Settings, clock: Clock | None = None,
@@ -67,9 +97,12 @@ def create_app(settings: Settings, clock: Clock | None = None,
     options = workers or WorkerOptions()
     wakeup = Wakeup()  # rung by every commit that queued outbox messages or jobs
     uows = uow_factory(engine, clock, on_queued=wakeup.ring)
-    auth = ReusingBotFrameworkAuthentication(AdapterConfig(
-        settings.app_id, settings.app_password, settings.app_type, settings.app_tenant_id
-    ))
+    keys = None if settings.local_mode else SigningKeys(
+        settings.openid_metadata_url, settings.signing_keys_timeout).install()
+    auth = GuardedBotFrameworkAuthentication(
+        adapter_config(settings), keys=keys, issuer=settings.token_issuer,
+        allowed_tenants=settings.tenants,
+    )
     adapter = CloudAdapter(auth)
     adapter.on_turn_error = on_turn_error
     conversation_state = ConversationState(SqlStorage(DialogStateStore(engine, clock)))
@@ -136,8 +169,9 @@ def main() -> None:
     try:
         settings = Settings()
     except ValueError as error:
-        log.error("Signoff did not start: %s", error)
+        log.error("Signoff did not start: %s", one_line(error))
         raise SystemExit(2) from None
+    install_log_safety([settings.app_password])  # no secret, token or forged line in the log
     if settings.local_mode:
         log.warning(
             "LOCAL MODE: MicrosoftAppId is not set, so authentication is OFF and the bot listens "

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field, model_validator
+from urllib.parse import urlsplit
+
+from pydantic import AliasChoices, Field, ValidationError, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
+APP_TYPES = ("multitenant", "singletenant", "userassignedmsi")
+LOOPBACK_HOSTS = ("127.0.0.1", "::1", "localhost")
 PLACEHOLDERS = {"", "changeme", "change-me", "changethis", "secret", "password", "xxx", "todo"}
 
 
@@ -42,6 +46,26 @@ class Settings(BaseSettings):
     allowed_tenants: str = Field(
         "", validation_alias=AliasChoices("SIGNOFF_ALLOWED_TENANTS", "allowed_tenants")
     )
+    # Where the Bot Framework channel publishes its token signing keys, and the issuer of its
+    # tokens: the public cloud's, unless a test points them at a stub on loopback.
+    openid_metadata_url: str = Field(
+        "https://login.botframework.com/v1/.well-known/openidconfiguration",
+        validation_alias=AliasChoices("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL",
+                                      "openid_metadata_url"),
+    )
+    token_issuer: str = Field(
+        "https://api.botframework.com",
+        validation_alias=AliasChoices("TO_BOT_FROM_CHANNEL_TOKEN_ISSUER", "token_issuer"),
+    )
+    # Where the bot gets its own Entra token for outbound calls (MSAL's authority).
+    login_url: str = Field(
+        "https://login.microsoftonline.com/botframework.com",
+        validation_alias=AliasChoices("TO_CHANNEL_FROM_BOT_LOGIN_URL", "login_url"),
+    )
+    signing_keys_timeout: float = Field(
+        5.0, gt=0,
+        validation_alias=AliasChoices("SIGNOFF_SIGNING_KEYS_TIMEOUT", "signing_keys_timeout"),
+    )  # seconds a request may wait for the channel's signing keys before it gets 503
     max_body_bytes: int = Field(
         256 * 1024, validation_alias=AliasChoices("SIGNOFF_MAX_BODY_BYTES", "max_body_bytes")
     )
@@ -111,11 +135,46 @@ class Settings(BaseSettings):
         return frozenset(t.strip().lower() for t in self.allowed_tenants.split(",") if t.strip())
 
     @model_validator(mode="after")
-    def _refuse_placeholder_secrets(self) -> Settings:
-        if self.app_id and self.app_type.lower() != "userassignedmsi":
-            if self.app_password.strip().lower() in PLACEHOLDERS:
+    def _refuse_incomplete_production(self) -> Settings:
+        """Production mode starts only with everything it needs: one line naming what is not."""
+        if self.app_id:
+            missing = self.production_problems()
+            if missing:
                 raise ValueError(
-                    "MicrosoftAppId is set but MicrosoftAppPassword is empty or a placeholder: "
-                    "set the bot's real client secret, or unset MicrosoftAppId for local mode"
+                    "MicrosoftAppId is set (production mode) but " + "; ".join(missing)
+                    + " (or unset MicrosoftAppId for local mode)"
                 )
         return self
+
+    def production_problems(self) -> list[str]:
+        problems: list[str] = []
+        app_type = self.app_type.strip().lower()
+        if app_type not in APP_TYPES:
+            problems.append(f"MicrosoftAppType {self.app_type!r} is not MultiTenant, "
+                            "SingleTenant or UserAssignedMSI")
+        if app_type != "userassignedmsi" and self.app_password.strip().lower() in PLACEHOLDERS:
+            problems.append("MicrosoftAppPassword is empty or a placeholder: set the bot's "
+                            "real client secret")
+        if app_type in ("singletenant", "userassignedmsi") and not self.app_tenant_id.strip():
+            problems.append(f"MicrosoftAppTenantId is empty, and {self.app_type} needs it")
+        if not self.tenants:
+            problems.append("SIGNOFF_ALLOWED_TENANTS is empty: list the Entra tenant ids "
+                            "allowed to use the bot")
+        url = urlsplit(self.openid_metadata_url)
+        if url.scheme != "https" and not (url.scheme == "http" and url.hostname in LOOPBACK_HOSTS):
+            problems.append("TO_BOT_FROM_CHANNEL_OPENID_METADATA_URL must be an https URL")
+        if urlsplit(self.login_url).scheme != "https":
+            problems.append("TO_CHANNEL_FROM_BOT_LOGIN_URL must be an https URL")
+        return problems
+
+
+def one_line(error: ValueError) -> str:
+    """A settings error as one line: pydantic's own text spans several."""
+    if isinstance(error, ValidationError):
+        messages = [str(e.get("msg", "")).removeprefix("Value error, ") for e in error.errors()]
+        located = [
+            f"{'.'.join(str(p) for p in e['loc'])}: {m}" if e.get("loc") else m
+            for e, m in zip(error.errors(), messages, strict=True)
+        ]
+        return "; ".join(located)
+    return " ".join(str(error).split())

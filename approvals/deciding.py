@@ -17,6 +17,7 @@ from approvals.errors import (
     OneStepEach,
     SelfDecision,
 )
+from approvals.hidden_text import hidden_characters_problem
 from approvals.linked_decisions import apply_linked_decision
 from approvals.model import (
     Actor,
@@ -42,6 +43,7 @@ from approvals.notifications import (
 from approvals.policies import DEFAULT_POLICY, Policy, Rules
 from approvals.ports import Clock, UnitOfWork
 from approvals.queries import acting_id, load_request
+from approvals.redelivery import act_once
 from approvals.routing import deciders_with, decision_steps, on_behalf_of
 from approvals.staffing import fill, open_steps, step_for, steps_of
 from approvals.transitions import Action, next_state
@@ -75,8 +77,11 @@ async def record_decision(
     person_id = acting_id(catalog, actor)
     if outcome is Outcome.NEED_INFO and not comment.strip():
         raise NotAllowed("write your question in the comment box, then click Ask for info")
+    if (hidden := hidden_characters_problem(comment)) is not None:
+        raise NotAllowed(f"your comment {hidden}: write it again without them")
     async with uow:
         request = await load_request(uow, request_id)
+        await act_once(uow, source, request.id, f"decision.{outcome.value}", now)
         move = plan_move(catalog, request, person_id, outcome)
         if isinstance(move, DomainError):
             await _audit_refusal(uow, request, actor, person_id, outcome, move, now, source)

@@ -116,3 +116,12 @@ class AlreadyDecided(DomainError):
 
 class ConcurrentUpdate(DomainError):
     """The request changed under us (compare-and-set on version lost)."""
+
+
+class AlreadyDone(DomainError):
+    """The same activity (a click or a submit the channel delivered again) already acted."""
+
+    def __init__(self, request_id: str, action: str) -> None:
+        super().__init__(f"this was already done: {action} on {request_id}")
+        self.request_id = request_id
+        self.action = action

@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, timedelta
 
 from approvals.errors import ExpiryTooLate, InvalidRequest
+from approvals.hidden_text import hidden_characters_problem
 from approvals.model import Asset, DecisionRule, RequestDraft, RequestKind, Tier
 
 MAX_TEXT = 2000
@@ -94,7 +95,8 @@ DEFAULT_POLICY = Policy()
 
 
 def validate_draft(draft: RequestDraft, asset: Asset, today: date, policy: Policy) -> None:
-    """A request needs a title and a justification; an exception, a future expiry within policy."""
+    """A request needs a title and a justification, all its text visible; an exception, a future
+    expiry within policy."""
     problems: dict[str, str] = {}
     if not draft.title.strip():
         problems["title"] = "a title is required"
@@ -105,6 +107,10 @@ def validate_draft(draft: RequestDraft, asset: Asset, today: date, policy: Polic
     for name in ("justification", "controls", "change_ref", "rollback_of"):
         if len(getattr(draft, name)) > MAX_TEXT:
             problems[name] = f"at most {MAX_TEXT} characters"
+    for name in ("title", "justification", "controls", "change_ref", "rollback_of"):
+        hidden = hidden_characters_problem(getattr(draft, name))
+        if hidden is not None and name not in problems:
+            problems[name] = f"{hidden}; they were taken out: check the text and submit again"
     if draft.kind is RequestKind.EXCEPTION:
         if draft.risk is None:
             problems["risk"] = "choose a risk level"

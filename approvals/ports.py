@@ -7,7 +7,16 @@ from datetime import UTC, datetime
 from types import TracebackType
 from typing import Protocol
 
-from approvals.model import AuditEvent, Decision, Delegation, Note, Request, RequestKind, State
+from approvals.model import (
+    AuditEvent,
+    Decision,
+    Delegation,
+    Note,
+    Request,
+    RequestKind,
+    Source,
+    State,
+)
 
 
 class Clock(Protocol):
@@ -99,6 +108,14 @@ class JobQueue(Protocol):
         ...
 
 
+class ProcessedActivities(Protocol):
+    async def record(self, source: Source, request_id: str, action: str,
+                     at: datetime) -> str | None:
+        """Note that the source's activity acted on `request_id`, in this transaction; if that
+        activity was noted before, write nothing and return the request id it acted on."""
+        ...
+
+
 class UnitOfWork(Protocol):
     """A transaction: rolls back on exit unless `commit()` was called."""
 
@@ -107,6 +124,7 @@ class UnitOfWork(Protocol):
     outbox: Outbox
     jobs: JobQueue
     delegations: DelegationRepository
+    activities: ProcessedActivities
 
     async def __aenter__(self) -> UnitOfWork: ...
     async def __aexit__(

@@ -22,6 +22,7 @@ from approvals.notifications import APPROVAL, EMERGENCY, REVIEW, notify
 from approvals.policies import DEFAULT_POLICY, Deciders, Policy, validate_draft
 from approvals.ports import Clock, UnitOfWork
 from approvals.queries import acting_id
+from approvals.redelivery import act_once
 from approvals.routing import deciders_with, map_people, pairs_for, stand_ins_at
 from approvals.staffing import people_in_role, staff
 from approvals.transitions import Action, next_state
@@ -83,8 +84,10 @@ async def open_request(
     deadline, _ = rules.window(emergency)
     stand_ins = await stand_ins_at(uow, now)
     pairs = pairs_for(deciders_rule.rule, steps, stand_ins, requester.id)
+    request_id = await uow.requests.next_id(draft.kind)
+    await act_once(uow, source, request_id, "request.submitted", now)
     request = Request(
-        id=await uow.requests.next_id(draft.kind), kind=draft.kind, asset_name=asset.name,
+        id=request_id, kind=draft.kind, asset_name=asset.name,
         title=draft.title.strip(), justification=draft.justification.strip(),
         requester_id=requester.id, requester_name=requester.name, deciders=(), created_at=now,
         updated_at=now, state=state, risk=draft.risk, controls=draft.controls.strip(),

@@ -13,7 +13,14 @@ from botbuilder.core import TurnContext
 from botbuilder.schema import InvokeResponse
 
 from approvals import services
-from approvals.errors import ConcurrentUpdate, DomainError, InvalidRequest, NotAllowed
+from approvals.errors import (
+    AlreadyDone,
+    ConcurrentUpdate,
+    DomainError,
+    InvalidRequest,
+    NotAllowed,
+)
+from approvals.hidden_text import without_hidden
 from approvals.model import Request, RequestKind, State
 from bot import replies
 from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
@@ -44,7 +51,7 @@ class CardActions:
         except card_actions.InvalidAction as error:
             return card_response(replies.message("That button did not work", str(error)))
         try:
-            card = await self._dispatch(turn_context, parsed)
+            card = await self._dispatch_once(turn_context, parsed)
         except (NotAllowed, ConcurrentUpdate) as error:
             card = await self._explain_on_card(parsed, error)
         except DomainError as error:
@@ -60,6 +67,22 @@ class CardActions:
             return replies.for_error(error, self.deps.catalog)
         request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
         return replies.approval_card(request, self.deps.catalog, problem=str(error))
+
+    async def _dispatch_once(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
+        try:
+            return await self._dispatch(turn_context, parsed)
+        except AlreadyDone as done:
+            return await self._replay(turn_context, parsed, done.request_id)
+
+    async def _replay(self, turn_context: TurnContext, parsed: Any,
+                      request_id: str) -> dict[str, Any]:
+        """The channel delivered this click again: answer as the first delivery did."""
+        request = await services.request_status(self.deps.uow_factory(), request_id)
+        if isinstance(parsed, card_actions.SubmitRequestAction):
+            return replies.confirmation_card(request, self.deps.catalog, None)
+        if isinstance(parsed, card_actions.AnswerAction):
+            return replies.answer_sent_card(request, self.deps.name_of(request.routed_to))
+        return self._view_for(turn_context, request)
 
     async def _dispatch(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         if isinstance(parsed, card_actions.SubmitRequestAction):
@@ -87,8 +110,10 @@ class CardActions:
                 source_of(activity), d.policy, away=reachable.away,
             )
         except InvalidRequest as error:
+            # Hidden characters are refused and taken out, so the person sees what remains.
+            visible = {name: without_hidden(value) for name, value in parsed.values.items()}
             return replies.form_card(kind, d.catalog, d.clock.now().date(), d.policy,
-                                     values=parsed.values, errors=error.problems)
+                                     values=visible, errors=error.problems)
         await self._remember_card(request.id, activity.from_property.aad_object_id,
                                   activity.conversation.id, activity.reply_to_id or "",
                                   activity.service_url)

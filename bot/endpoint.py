@@ -12,6 +12,8 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
+from bot.authentication import NotForThisBot, SigningKeysUnavailable
+
 log = logging.getLogger(__name__)
 
 
@@ -48,11 +50,19 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
             activity = Activity().deserialize(body)
         except (DeserializationError, TypeError, ValueError, AttributeError):
             return _problem(400, "the activity has fields of the wrong shape")
+        if not activity.service_url:  # nowhere to answer; the token's serviceurl is checked on it
+            return _problem(400, "the activity has no serviceUrl")
         auth_header = request.headers.get("Authorization", "")
         try:
             invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)
-        except PermissionError:
+        except PermissionError as refusal:  # bot.authentication.Unauthenticated and the SDK's
+            log.warning("request refused (401): %s", refusal)
             return _problem(401, "unauthorized")
+        except NotForThisBot as refusal:
+            log.warning("request refused (403): %s", refusal)
+            return _problem(403, "forbidden")
+        except SigningKeysUnavailable:
+            return _problem(503, "the channel's signing keys are unavailable; try again shortly")
         if invoke_response is not None:
             return web.json_response(
                 _invoke_body(invoke_response.body), status=invoke_response.status

@@ -224,6 +224,18 @@ class DelegationRow(SQLModel, table=True):
     ended_by: str = ""
 
 
+class ProcessedActivityRow(SQLModel, table=True):
+    """An activity that acted (a submit, a decision, an answer), written in the transaction of
+    its effect: the same activity delivered again is recognised and acts no more."""
+
+    __tablename__ = "processed_activities"
+
+    key: str = Field(primary_key=True)  # channel | conversation id | activity id
+    request_id: str
+    action: str
+    processed_at: datetime = Field(sa_type=UTCDateTime)
+
+
 metadata = SQLModel.metadata
 
 

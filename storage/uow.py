@@ -16,6 +16,7 @@ from approvals.ports import (
     DelegationRepository,
     JobQueue,
     Outbox,
+    ProcessedActivities,
     RequestRepository,
     SystemClock,
     UnitOfWork,
@@ -27,6 +28,7 @@ from storage.delegations import SqlDelegationRepository
 from storage.engine import DatabaseUnavailable, session_factory
 from storage.jobs import SqlJobQueue
 from storage.outbox import SqlOutbox
+from storage.processed_activities import SqlProcessedActivities
 from storage.request_repository import SqlRequestRepository
 
 # Failures of the database itself (not of a statement): the caller can only say "try later".
@@ -57,6 +59,7 @@ class SqlUnitOfWork:
     outbox: Outbox
     jobs: JobQueue
     delegations: DelegationRepository
+    activities: ProcessedActivities
     conversations: ConversationRefRepository
     cards: CardMessageRepository
 
@@ -82,6 +85,7 @@ class SqlUnitOfWork:
         self.outbox = self._outbox
         self._jobs = SqlJobQueue(session, dialect)
         self.jobs = self._jobs
+        self.activities = SqlProcessedActivities(session, dialect)
         self.conversations = ConversationRefRepository(session, dialect, self._clock)
         self.cards = CardMessageRepository(session, self._clock)
         self.delegations = SqlDelegationRepository(session)

@@ -29,6 +29,7 @@ class Call:
     activity_id: str | None
     body: dict[str, Any]
     at: datetime | None = None  # by the connector's clock, when it has one
+    authorization: str | None = None  # the bot's Authorization header (production mode)
 
     @property
     def cards(self) -> list[dict[str, Any]]:
@@ -99,8 +100,9 @@ class FakeConnector:
     def created(self) -> list[Call]:
         return [c for c in self.calls if c.path == "/v3/conversations"]
 
-    def _record(self, call: Call) -> Call:
+    def _record(self, call: Call, request: web.Request | None = None) -> Call:
         call.at = self.clock.now() if self.clock is not None else None
+        call.authorization = request.headers.get("Authorization") if request else None
         self.calls.append(call)
         self._arrived.set()
         return call
@@ -126,7 +128,7 @@ class FakeConnector:
 
     async def _create(self, request: web.Request) -> web.Response:
         body = await request.json()
-        call = self._record(Call("POST", request.path, "", None, body))
+        call = self._record(Call("POST", request.path, "", None, body), request)
         if (injected := self._injected(call)) is not None:
             return injected
         members = body.get("members") or []
@@ -143,7 +145,7 @@ class FakeConnector:
         cid = request.match_info["cid"]
         aid = request.match_info.get("aid")
         body = await request.json() if request.can_read_body else {}
-        call = self._record(Call(request.method, request.path, cid, aid, body))
+        call = self._record(Call(request.method, request.path, cid, aid, body), request)
         if (injected := self._injected(call)) is not None:
             return injected
         if request.method == "PUT":
@@ -152,7 +154,7 @@ class FakeConnector:
 
     async def _paged_members(self, request: web.Request) -> web.Response:
         cid = request.match_info["cid"]
-        self._record(Call("GET", request.path, cid, None, {}))
+        self._record(Call("GET", request.path, cid, None, {}), request)
         if cid not in self.rosters:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
         return web.json_response({"members": self.rosters[cid]})

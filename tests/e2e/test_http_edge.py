@@ -90,3 +90,22 @@ async def test_a_session_without_content_type_never_gets_500(teams: TeamsClient)
     async with aiohttp.ClientSession() as session:
         async with session.post(teams.bot_url, data=b"{}") as response:
             assert response.status in (400, 415)
+
+
+async def test_local_mode_ignores_an_authorization_header(teams: TeamsClient, connector) -> None:
+    body = teams.activity(ALEX, "message", text="help")
+    for header in ("Bearer garbage", "Bearer eyJhbGciOiJub25lIn0.e30.", "Basic abc"):
+        async with await teams.post(body, headers={"Authorization": header}) as response:
+            assert response.status == 201
+
+
+async def test_an_activity_without_service_url_is_refused(
+    teams: TeamsClient, app_database_url: str
+) -> None:
+    body = teams.activity(ALEX, "message", text="help")
+    body.pop("serviceUrl")
+    before = await count_rows(app_database_url)
+    async with await teams.post(body) as response:
+        assert response.status == 400
+        assert "serviceUrl" in (await response.json())["error"]
+    assert await count_rows(app_database_url) == before

@@ -36,6 +36,7 @@ from approvals.ports import (
     JobQueue,
     Notification,
     Outbox,
+    ProcessedActivities,
     RequestRepository,
     UnitOfWork,
 )
@@ -76,6 +77,7 @@ class FakeDatabase:
     done_jobs: dict[str, Job] = field(default_factory=dict)  # claimed by a worker
     cancelled_jobs: dict[str, Job] = field(default_factory=dict)
     delegations: dict[str, Delegation] = field(default_factory=dict)
+    processed: dict[tuple[str, str | None, str], str] = field(default_factory=dict)
 
     def copy(self) -> FakeDatabase:
         return FakeDatabase(
@@ -89,6 +91,7 @@ class FakeDatabase:
             done_jobs=dict(self.done_jobs),
             cancelled_jobs=dict(self.cancelled_jobs),
             delegations=dict(self.delegations),
+            processed=dict(self.processed),
         )
 
     def request(self, request_id: str) -> Request | None:
@@ -310,6 +313,20 @@ class FakeJobQueue:
         self._tx.write(lambda db: db.cancel(request_id, kinds))
 
 
+class FakeProcessedActivities:
+    def __init__(self, tx: FakeTransaction) -> None:
+        self._tx = tx
+
+    async def record(self, source: Source, request_id: str, action: str,
+                     at: datetime) -> str | None:
+        key = (source.channel, source.conversation_id, source.activity_id or "")
+        earlier = self._tx.view().processed.get(key)
+        if earlier is not None:
+            return earlier
+        self._tx.write(lambda db: db.processed.__setitem__(key, request_id))
+        return None
+
+
 class FakeUnitOfWork:
     """Rolls back on exit unless `commit()` was called; `commits` counts the commits."""
 
@@ -321,6 +338,7 @@ class FakeUnitOfWork:
         self.outbox: Outbox = FakeOutbox(self._tx)
         self.jobs: JobQueue = FakeJobQueue(self._tx)
         self.delegations: DelegationRepository = FakeDelegationRepository(self._tx)
+        self.activities: ProcessedActivities = FakeProcessedActivities(self._tx)
         self.commits = 0
         self.rollbacks = 0
 
@@ -446,4 +464,5 @@ def stranger() -> Actor:
     return Actor(aad_object_id="11111111-2222-3333-4444-555555555555", name="Sam Stranger")
 
 
-SOURCE = Source(conversation_id="conv-1", activity_id="act-1")
+# No activity id: each use stands for a new activity (tests of redelivery name their own).
+SOURCE = Source(conversation_id="conv-1", activity_id=None)
