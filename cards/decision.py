@@ -11,6 +11,7 @@ from approvals.policies import MAX_TEXT
 from cards import fields as f
 from cards.layout import Element, heading, literal, new_card, rich, run, section, warning
 from cards.request_view import (
+    STATE_COLOR,
     decision_color,
     notes_section,
     outcome_text,
@@ -83,7 +84,8 @@ def decided_card(request: Request, catalog: Catalog) -> AdaptiveCard:
 
     It replaces the decider's approval card and is the requester's outcome notice."""
     final = request.final_decision
-    color = decision_color(final.outcome) if final else types.Colors.WARNING
+    color = STATE_COLOR.get(request.state) or (
+        decision_color(final.outcome) if final else types.Colors.WARNING)
     body: list[Element] = [
         rich(run(outcome_text(request), bold=True, color=color, size=types.FontSize.MEDIUM)),
     ]

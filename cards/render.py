@@ -10,6 +10,8 @@ from typing import Any
 from adaptive_cards.card import AdaptiveCard
 from adaptive_cards.validation import CardValidatorFactory
 
+from cards.refresh import RefreshableCard
+
 MAX_CARD_BYTES = 40 * 1024  # ours; Teams refuses a message over about 100 KB
 
 
@@ -31,7 +33,7 @@ def validate(card_dict: Mapping[str, Any]) -> list[str]:
     Teams' size limit), version 1.5, every Action.Execute has a verb, and our size limit.
     """
     try:
-        card = AdaptiveCard.model_validate(dict(card_dict))
+        card = RefreshableCard.model_validate(dict(card_dict))
     except ValueError as exc:  # pydantic's ValidationError
         return [f"not an Adaptive Card: {exc}"]
     problems: list[str] = []
