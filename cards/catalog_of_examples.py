@@ -34,6 +34,7 @@ from cards.queries import (
 )
 from cards.render import card_to_dict
 from cards.requester import answer_sent_card, confirmation_card, info_question_card
+from cards.views import View, overdue_card, view_card
 
 TODAY = date(2026, 11, 27)
 CREATED = datetime(2026, 11, 27, 9, 40, tzinfo=UTC)
@@ -103,6 +104,19 @@ APPROVED_REQUEST = ANSWERED_REQUEST.evolve(
 REJECTED_REQUEST = EXCEPTION.evolve(
     state=State.REJECTED, version=2, updated_at=DECIDED, decisions=(REJECTED,),
 )
+WITHDRAWN_REQUEST = EXCEPTION.evolve(state=State.WITHDRAWN, version=2, updated_at=DECIDED)
+REVOKED_AT = datetime(2026, 12, 3, 16, 20, tzinfo=UTC)
+REVOKED_REQUEST = APPROVED_REQUEST.evolve(
+    state=State.REVOKED, version=5, updated_at=REVOKED_AT,
+    notes=(QUESTION, ANSWER, Note("megan", "Megan Bowen", "The private endpoint is live.",
+                                  REVOKED_AT, "revocation")),
+)
+LAPSED_REQUEST = APPROVED_REQUEST.evolve(
+    state=State.LAPSED, version=5, updated_at=datetime(2026, 12, 11, 0, 0, tzinfo=UTC),
+)
+# Teams ids in `refresh.userIds`: Megan's from her chat, Adele's in the Entra form (she has
+# not written to the bot yet).
+DECIDER_IDS = ["29:1megan-teams-id", "8:orgid:00000000-0000-0000-0000-0000000000022"]
 
 
 def demo_subset() -> Catalog:
@@ -164,5 +178,12 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
             {"title": "a title is required", "expires_on": "the expiry date must be in the future"}
         )),
         "error": error_card("7f3c2a91"),
+        # Views of a request's card (cards.views): what each reader sees, with the refresh.
+        "view_status_for_others": view_card(c, EXCEPTION, View.STATUS, DECIDER_IDS),
+        "view_decide_refreshed": view_card(c, ANSWERED_REQUEST, View.DECIDE, DECIDER_IDS),
+        "view_final_withdrawn": view_card(c, WITHDRAWN_REQUEST, View.FINAL),
+        "view_final_revoked": view_card(c, REVOKED_REQUEST, View.FINAL),
+        "view_final_lapsed": view_card(c, LAPSED_REQUEST, View.FINAL),
+        "channel_overdue": overdue_card(c, EXCEPTION, DECIDER_IDS),
     }
     return {name: card_to_dict(card) for name, card in cards.items()}

@@ -61,6 +61,10 @@ EXPECTED_IDS: dict[str, str | None] = {
     "self_decision": "EXC-1",
     "already_decided": "EXC-1", "unknown_asset": None, "unknown_request": "EXC-99",
     "invalid_request": None, "error": None,
+    # views of a request's card (cards.views)
+    "view_status_for_others": "EXC-1", "view_decide_refreshed": "EXC-1",
+    "view_final_withdrawn": "EXC-1", "view_final_revoked": "EXC-1",
+    "view_final_lapsed": "EXC-1", "channel_overdue": "EXC-1",
 }
 HOSTILE = "[x](https://evil.example/phish) **bold** <b>tag</b> _i_ `code` # h | ~s~ \\"
 MARKDOWN_ACTIVE = re.compile(r"[\[\]<>*_`~#|\\]")
