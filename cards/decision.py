@@ -13,6 +13,7 @@ from cards.layout import Element, heading, literal, new_card, rich, run, section
 from cards.request_view import (
     STATE_COLOR,
     decision_color,
+    decision_text,
     notes_section,
     outcome_text,
     request_facts,
@@ -89,6 +90,10 @@ def decided_card(request: Request, catalog: Catalog) -> AdaptiveCard:
     body: list[Element] = [
         rich(run(outcome_text(request), bold=True, color=color, size=types.FontSize.MEDIUM)),
     ]
+    if final is not None and outcome_text(request) != decision_text(request.id, final):
+        # Revoked or lapsed since: the decision it ended stays in view, with its comment.
+        body.append(rich(run(decision_text(request.id, final),
+                             color=decision_color(final.outcome))))
     if final is not None and final.comment.strip():
         body += section("Comment", final.comment)  # a question shows among the notes
     body += [
