@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from adaptive_cards.card import AdaptiveCard
 from botbuilder.core import TurnContext
 from botbuilder.schema import InvokeResponse
 
@@ -22,8 +21,6 @@ from bot.deps import BotDeps, actor_of, source_of
 from bot.references import References
 from cards import actions as card_actions
 from cards import decision, requester
-from cards.refresh import RefreshableCard, refresh_for
-from cards.render import card_to_dict
 from cards.views import Copy
 from storage.engine import DatabaseUnavailable
 
@@ -64,13 +61,7 @@ class CardActions:
             return replies.for_error(error, self.deps.catalog)
         request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
         card = decision.approval_card(request, self.deps.catalog, problem=str(error))
-        return await self._with_refresh(card, request)
-
-    async def _with_refresh(self, card: AdaptiveCard, request: Request) -> dict[str, Any]:
-        """`card` with the refresh every card about a request carries while it is open."""
-        if isinstance(card, RefreshableCard) and request.state.is_open:
-            card.refresh = refresh_for(request.id, await card_views.refresh_ids(self.deps, request))
-        return card_to_dict(card)
+        return await card_views.with_refresh(self.deps, card, request)
 
     async def _dispatch(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         if isinstance(parsed, card_actions.SubmitRequestAction):
@@ -102,7 +93,8 @@ class CardActions:
                                   activity.conversation.id, activity.reply_to_id or "",
                                   activity.service_url, Copy.GROUP if shared else Copy.REQUESTER)
         # In a group chat the deciders among its members get their buttons on it by refresh.
-        return await self._with_refresh(requester.confirmation_card(request, d.catalog), request)
+        return await card_views.with_refresh(
+            d, requester.confirmation_card(request, d.catalog), request)
 
     async def decide(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         d = self.deps

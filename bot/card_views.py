@@ -9,9 +9,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from adaptive_cards.card import AdaptiveCard
+
 from approvals.model import Request
 from bot.deps import BotDeps
 from cards import views
+from cards.refresh import RefreshableCard, refresh_for
 from cards.render import card_to_dict
 
 Card = dict[str, Any]
@@ -53,3 +56,12 @@ def viewer_of(deps: BotDeps, recipient_aad: str) -> str | None:
         return None
     person = deps.catalog.person_by_aad(recipient_aad)
     return person.id if person is not None else f"aad:{recipient_aad.lower()}"
+
+
+async def with_refresh(deps: BotDeps, card: AdaptiveCard, request: Request) -> Card:
+    """A card about the request that is not one of its views (the requester's receipt, a
+    decider's card with the reason a click did nothing), with the refresh every card about an
+    open request carries."""
+    if isinstance(card, RefreshableCard) and request.state.is_open:
+        card.refresh = refresh_for(request.id, await refresh_ids(deps, request))
+    return card_to_dict(card)
