@@ -253,3 +253,25 @@ async def test_a_confirmation_in_a_group_chat_shows_the_status_and_refreshes_for
     await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
     [put] = puts_to(connector, group, mark)
     assert "EXC-1 approved by Megan Bowen" in put.card_text and buttons(put.cards[0]) == set()
+
+
+async def test_a_fan_out_run_again_after_a_crash_updates_nothing_twice(
+    teams: TeamsClient, connector: FakeConnector, clock: SteppingClock, bot_process: BotProcess,
+) -> None:
+    """A worker killed after it queued the copies' updates but before it marked the state
+    change's refresh as sent runs it again after its lease: the copies' keys are already
+    queued (and sent), so no copy gets a second update."""
+    from app import WORKERS
+    from approvals.ports import Notification
+
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    mark = len(connector.calls)
+    relay = bot_process.app[WORKERS].relay
+    again = Notification(key="EXC-1:v2:refresh_cards:*", request_id="EXC-1", recipient_id="*",
+                         kind="refresh_cards", created_at=clock.now(),
+                         detail={"state": "approved", "version": "2"})
+    await relay._deliver(again)  # the relay's own delivery function, as after a restart
+    await bot_process.settle()
+    assert [c for c in connector.calls[mark:] if c.method == "PUT"] == []
