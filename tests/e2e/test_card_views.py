@@ -275,3 +275,21 @@ async def test_a_fan_out_run_again_after_a_crash_updates_nothing_twice(
     await relay._deliver(again)  # the relay's own delivery function, as after a restart
     await bot_process.settle()
     assert [c for c in connector.calls[mark:] if c.method == "PUT"] == []
+
+
+async def test_a_revocation_reaches_every_copy_with_the_decision_it_ended(
+    teams: TeamsClient, connector: FakeConnector, app_database_url: str
+) -> None:
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    kept = await copies(app_database_url)
+    assert sorted(c.role for c in kept) == ["decider", "outcome", "requester"]
+    mark = len(connector.calls)
+    await teams.say(MEGAN, "revoke EXC-1 the private endpoint is live")
+    for copy in kept:
+        [put] = puts_to(connector, copy, mark)
+        assert "EXC-1 was revoked by Megan Bowen" in put.card_text
+        assert "EXC-1 approved by Megan Bowen" in put.card_text
+        assert "the private endpoint is live" in put.card_text
+        assert buttons(put.cards[0]) == set() and "refresh" not in put.cards[0]
