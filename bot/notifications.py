@@ -90,13 +90,19 @@ async def _render(deps: BotDeps, request: Request, notification: Notification) -
     # Every other kind is a card showing the request: the recipient's own view of it now.
     copy = _copy_kind(request, notification)
     card = await card_views.card_for(deps, request, notification.recipient_id, copy)
-    summary = ""
-    if views.view_for(deps.catalog, request, notification.recipient_id, copy) is View.DECIDE:
-        summary = (f"Reminder: {request.id} waits for your decision" if kind == kinds.REMINDER
-                   else f"{request.id} needs your decision")
-    elif kind == kinds.LAPSED:
-        summary = f"Exception {request.id} has lapsed"
-    return card_activity(card, summary=summary)
+    view = views.view_for(deps.catalog, request, notification.recipient_id, copy)
+    return card_activity(card, summary=_summary(request, notification, view))
+
+
+def _summary(request: Request, notification: Notification, view: View) -> str:
+    """The notification line of a card: why it came (a decider's, only while they can act)."""
+    if view is View.DECIDE:
+        if notification.kind == kinds.REMINDER:
+            return f"Reminder: {request.id} waits for your decision"
+        return f"{request.id} needs your decision"
+    if notification.kind == kinds.LAPSED:
+        return f"Exception {request.id} has lapsed"
+    return ""
 
 
 async def _send(deps: BotDeps, request: Request, notification: Notification) -> str | None:

@@ -14,6 +14,7 @@ from cards.request_view import (
     STATE_COLOR,
     decision_color,
     decision_text,
+    ended_text,
     notes_section,
     outcome_text,
     request_facts,
@@ -90,7 +91,7 @@ def decided_card(request: Request, catalog: Catalog) -> AdaptiveCard:
     body: list[Element] = [
         rich(run(outcome_text(request), bold=True, color=color, size=types.FontSize.MEDIUM)),
     ]
-    if final is not None and outcome_text(request) != decision_text(request.id, final):
+    if final is not None and ended_text(request) is not None:
         # Revoked or lapsed since: the decision it ended stays in view, with its comment.
         body.append(rich(run(decision_text(request.id, final),
                              color=decision_color(final.outcome))))

@@ -158,7 +158,7 @@ def decisions_section(request: Request) -> list[Element]:
 
 def outcome_text(request: Request) -> str:
     """Where the request stands, in one sentence: "EXC-1 approved by Megan Bowen at ..."."""
-    ended = _ended_text(request)
+    ended = ended_text(request)
     if ended is not None:
         return ended
     final = request.final_decision
@@ -170,8 +170,9 @@ def outcome_text(request: Request) -> str:
     return f"{request.id} is {request.state.label} ({format_time(request.updated_at)})"
 
 
-def _ended_text(request: Request) -> str | None:
-    """How a request ended after (or without) a decision: withdrawn, revoked, lapsed, expired."""
+def ended_text(request: Request) -> str | None:
+    """How a request ended after (or without) a decision: withdrawn, revoked, lapsed, expired;
+    None while it is open or stands as decided."""
     at = format_time(request.updated_at)
     if request.state is State.WITHDRAWN:
         return f"{request.id} was withdrawn by {literal(request.requester_name)} at {at}"
