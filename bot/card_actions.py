@@ -21,17 +21,19 @@ from approvals.errors import (
     NotAllowed,
 )
 from approvals.hidden_text import without_hidden
-from approvals.model import Request, RequestKind, State
-from bot import replies
+from approvals.model import Request, RequestKind
+from approvals.queries import acting_id
+from bot import card_views, replies
 from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
 from bot.directory_routing import reachable_for
 from bot.references import References
 from cards import actions as card_actions
+from cards import decision, requester
+from cards.views import Copy
 from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
 CARD = "application/vnd.microsoft.card.adaptive"
-OPEN_FOR_DECIDERS = (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING_REVIEW)
 
 
 def card_response(card: dict[str, Any]) -> InvokeResponse:
@@ -66,7 +68,8 @@ class CardActions:
         if not isinstance(parsed, card_actions.DecisionAction):
             return replies.for_error(error, self.deps.catalog)
         request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
-        return replies.approval_card(request, self.deps.catalog, problem=str(error))
+        card = decision.approval_card(request, self.deps.catalog, problem=str(error))
+        return await card_views.with_refresh(self.deps, card, request)
 
     async def _dispatch_once(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         try:
@@ -79,10 +82,11 @@ class CardActions:
         """The channel delivered this click again: answer as the first delivery did."""
         request = await services.request_status(self.deps.uow_factory(), request_id)
         if isinstance(parsed, card_actions.SubmitRequestAction):
-            return replies.confirmation_card(request, self.deps.catalog, None)
+            return await card_views.with_refresh(
+                self.deps, requester.confirmation_card(request, self.deps.catalog), request)
         if isinstance(parsed, card_actions.AnswerAction):
             return replies.answer_sent_card(request, self.deps.name_of(request.routed_to))
-        return self._view_for(turn_context, request)
+        return await self._view_for(turn_context, request)
 
     async def _dispatch(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         if isinstance(parsed, card_actions.SubmitRequestAction):
@@ -114,10 +118,13 @@ class CardActions:
             visible = {name: without_hidden(value) for name, value in parsed.values.items()}
             return replies.form_card(kind, d.catalog, d.clock.now().date(), d.policy,
                                      values=visible, errors=error.problems)
+        shared = bool(activity.conversation is not None and activity.conversation.is_group)
         await self._remember_card(request.id, activity.from_property.aad_object_id,
                                   activity.conversation.id, activity.reply_to_id or "",
-                                  activity.service_url)
-        return replies.confirmation_card(request, d.catalog, None)
+                                  activity.service_url, Copy.GROUP if shared else Copy.REQUESTER)
+        # In a group chat the deciders among its members get their buttons on it by refresh.
+        return await card_views.with_refresh(
+            d, requester.confirmation_card(request, d.catalog), request)
 
     async def decide(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         d = self.deps
@@ -126,7 +133,7 @@ class CardActions:
             d.uow_factory(), d.catalog, d.clock, parsed.request_id, parsed.outcome,
             parsed.comment, actor_of(activity), source_of(activity), d.policy,
         )
-        return self._view_for(turn_context, request)
+        return await self._view_for(turn_context, request)
 
     async def answer(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         d = self.deps
@@ -145,28 +152,24 @@ class CardActions:
                                       mention=in_shared_chat(turn_context))
 
     async def refresh(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
+        """Teams asks for the card again (refresh, or Open): the caller's view of it now."""
         request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
-        return self._view_for(turn_context, request)
+        return await self._view_for(turn_context, request)
 
-    def _view_for(self, turn_context: TurnContext, request: Request) -> dict[str, Any]:
-        """The card this person should see now: buttons while they can act, else the outcome."""
-        d = self.deps
-        person = d.catalog.person_by_aad(actor_of(turn_context.activity).aad_object_id)
-        if (person is not None and person.id in request.deciders
-                and person.id != request.requester_id and request.state in OPEN_FOR_DECIDERS
-                and not any(s.approved_by == person.id for s in request.steps)):
-            return replies.approval_card(request, d.catalog)
-        if request.final_decision is not None:
-            return replies.decided_card(request, d.catalog)
-        return replies.status_card(request, d.catalog)
+    async def _view_for(self, turn_context: TurnContext, request: Request) -> dict[str, Any]:
+        """The card this person should see now: who they are comes from the activity, never
+        from the card (a current decider gets the buttons, anyone else the status)."""
+        viewer = acting_id(self.deps.catalog, actor_of(turn_context.activity))
+        return await card_views.card_for(self.deps, request, viewer)
 
     async def _remember_card(self, request_id: str, recipient_aad: str | None,
-                             conversation_id: str, activity_id: str, service_url: str) -> None:
+                             conversation_id: str, activity_id: str, service_url: str,
+                             copy: Copy) -> None:
         """The requester's form became their confirmation: update it as the request moves."""
         if not activity_id or not recipient_aad:
             return
         async with self.deps.uow_factory() as uow:
             await uow.cards.add(request_id=request_id, recipient_aad=recipient_aad.lower(),
-                                role="requester", conversation_id=conversation_id,
+                                role=copy.value, conversation_id=conversation_id,
                                 activity_id=activity_id, service_url=service_url)
             await uow.commit()

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable
-from typing import Any
 
 from botbuilder.core import MessageFactory
 from botbuilder.schema import Activity
@@ -16,15 +15,16 @@ from botbuilder.schema import Activity
 from approvals import notifications as kinds
 from approvals import services
 from approvals.errors import UnknownRequest
-from approvals.model import Request, State
+from approvals.model import Request
 from approvals.ports import Notification
-from bot import replies
+from bot import card_updates, card_views, replies
 from bot.deps import BotDeps
-from bot.messenger import DeliveryFailed, Route, card_activity
+from bot.messenger import Delivered, DeliveryFailed, Route, card_activity
 from bot.relay import Deliver, Undeliverable
+from cards import views
+from cards.views import Copy, View
 
 log = logging.getLogger(__name__)
-OPEN_FOR_DECIDERS = (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING_REVIEW)
 
 
 def card_delivery(deps: BotDeps) -> Deliver:
@@ -36,7 +36,10 @@ def card_delivery(deps: BotDeps) -> Deliver:
         except UnknownRequest as error:
             raise Undeliverable(str(error)) from error
         if notification.kind == kinds.REFRESH_CARDS:
-            await _refresh_every_card(deps, request)
+            await card_updates.queue_copy_updates(deps, request, notification)
+            return None
+        if notification.kind == card_updates.CARD_UPDATE:
+            await card_updates.update_copy(deps, request, notification)
             return None
         try:
             return await _send(deps, request, notification)
@@ -50,17 +53,20 @@ def card_delivery(deps: BotDeps) -> Deliver:
     return deliver
 
 
-def _render(deps: BotDeps, request: Request, notification: Notification) -> Activity:
-    kind, catalog = notification.kind, deps.catalog
+def _copy_kind(request: Request, notification: Notification) -> Copy:
+    """What a card sent for `notification` is, kept with the copy for its later updates."""
+    kind = notification.kind
     if kind in (kinds.APPROVAL, kinds.REVIEW, kinds.REMINDER):
-        if request.state not in OPEN_FOR_DECIDERS:
-            return card_activity(replies.status_card(request, catalog))
-        return card_activity(replies.approval_card(request, catalog),
-                             summary=_approval_summary(request, notification))
+        return Copy.DECIDER
     if kind == kinds.QUESTION:
-        return card_activity(replies.question_card(request))
+        return Copy.QUESTION
     if kind == kinds.DECIDED:
-        return card_activity(replies.decided_card(request, catalog))
+        return Copy.OUTCOME
+    return Copy.REQUESTER if notification.recipient_id == request.requester_id else Copy.DECIDER
+
+
+async def _render(deps: BotDeps, request: Request, notification: Notification) -> Activity:
+    kind = notification.kind
     if kind == kinds.ANSWERED:
         return MessageFactory.text(
             f"{request.requester_name} answered your question on {request.id}: the card "
@@ -70,9 +76,6 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
         return MessageFactory.text(
             f"Exception {request.id} on {request.asset_name} ends in {days} day(s), on "
             f"{request.expires_on}. To keep it, ask for a new exception before then.")
-    if kind == kinds.LAPSED:
-        return card_activity(replies.status_card(request, catalog),
-                             summary=f"Exception {request.id} has lapsed")
     if kind == kinds.REVOKED:
         return MessageFactory.text(
             f"{notification.detail.get('by', 'The owner')} revoked exception {request.id} on "
@@ -85,7 +88,20 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
     if kind == kinds.ESCALATED:
         return MessageFactory.text(
             f"{request.id} was not decided in time and went to more people who may decide it.")
-    return card_activity(replies.status_card(request, catalog))
+    # Every other kind is a card showing the request: the recipient's own view of it now.
+    copy = _copy_kind(request, notification)
+    card = await card_views.card_for(deps, request, notification.recipient_id, copy)
+    view = views.view_for(deps.catalog, request, notification.recipient_id, copy)
+    return card_activity(card, summary=_summary(request, notification, view))
+
+
+def _summary(request: Request, notification: Notification, view: View) -> str:
+    """The notification line of a card: why it came (a decider's, only while they can act)."""
+    if view is View.DECIDE:
+        return _approval_summary(request, notification)
+    if notification.kind == kinds.LAPSED:
+        return f"Exception {request.id} has lapsed"
+    return ""
 
 
 def _approval_summary(request: Request, notification: Notification) -> str:
@@ -133,17 +149,24 @@ async def _send(deps: BotDeps, request: Request, notification: Notification) -> 
     aad = deps.aad_of(notification.recipient_id)
     if aad is None:
         raise Undeliverable(f"{notification.recipient_id} has no Teams identity")
-    activity = _render(deps, request, notification)
+    activity = await _render(deps, request, notification)
     delivered = await deps.messenger.send_to_person(aad, activity, await _route(deps, request))
-    if activity.attachments and notification.kind != kinds.DECIDED:
-        role = "requester" if notification.recipient_id == request.requester_id else "decider"
-        async with deps.uow_factory() as uow:
-            await uow.cards.add(
-                request_id=request.id, recipient_aad=aad.lower(), role=role,
-                conversation_id=delivered.conversation_id,
-                activity_id=delivered.activity_id, service_url=delivered.service_url)
-            await uow.commit()
+    if activity.attachments:
+        await _remember(deps, request, _copy_kind(request, notification), aad, delivered)
     return delivered.activity_id or None
+
+
+async def _remember(deps: BotDeps, request: Request, copy: Copy, aad: str,
+                    delivered: Delivered) -> None:
+    """Keep where the card went, so every later change of the request updates it in place."""
+    if not delivered.activity_id:
+        return
+    async with deps.uow_factory() as uow:
+        await uow.cards.add(
+            request_id=request.id, recipient_aad=aad.lower(), role=copy.value,
+            conversation_id=delivered.conversation_id, activity_id=delivered.activity_id,
+            service_url=delivered.service_url)
+        await uow.commit()
 
 
 async def _post_to_channel(deps: BotDeps, request: Request,
@@ -156,12 +179,10 @@ async def _post_to_channel(deps: BotDeps, request: Request,
     route = await _route(deps, request)
     if not route.service_url:
         raise Undeliverable("no Teams service URL is known yet")
-    card = replies.message(
-        f"{request.id} is overdue",
-        f"{request.id} ({request.asset_name}) was not decided in time by "
-        f"{notification.detail.get('deciders') or 'its deciders'}: type status {request.id}.")
-    delivered = await deps.messenger.send_to_conversation(conversation_id, route.service_url,
-                                                          card_activity(card))
+    card = await card_views.card_for(deps, request, None, Copy.CHANNEL)
+    delivered = await deps.messenger.send_to_conversation(
+        conversation_id, route.service_url, card_activity(card, summary=f"{request.id} is overdue"))
+    await _remember(deps, request, Copy.CHANNEL, "", delivered)
     return delivered.activity_id or None
 
 
@@ -208,23 +229,3 @@ async def _route(deps: BotDeps, request: Request) -> Route:
         return Route(tenant_id="", service_url="", bot_id="")
     return Route(tenant_id=ref.tenant_id, service_url=ref.service_url, bot_id=ref.bot_id,
                  bot_name=ref.bot_name or "Signoff")
-
-
-def _view_for(deps: BotDeps, request: Request, copy: Any) -> dict[str, Any]:
-    """What a stored card becomes: a decider who can still act keeps the buttons."""
-    person = deps.catalog.person_by_aad(copy.recipient_aad)
-    can_act = (person is not None and person.id in request.deciders
-               and person.id != request.requester_id and request.state in OPEN_FOR_DECIDERS)
-    if copy.role == "decider" and can_act:
-        return replies.approval_card(request, deps.catalog)
-    if copy.role == "decider" and request.final_decision is not None:
-        return replies.decided_card(request, deps.catalog)
-    return replies.status_card(request, deps.catalog)
-
-
-async def _refresh_every_card(deps: BotDeps, request: Request) -> None:
-    async with deps.uow_factory() as uow:
-        copies = await uow.cards.for_request(request.id)
-    for copy in copies:
-        await deps.messenger.update(copy.conversation_id, copy.activity_id, copy.service_url,
-                                    "", card_activity(_view_for(deps, request, copy)))

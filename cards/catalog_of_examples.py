@@ -53,6 +53,7 @@ from cards.queries import (
 )
 from cards.render import card_to_dict
 from cards.requester import answer_sent_card, confirmation_card, info_question_card
+from cards.views import View, overdue_card, view_card
 
 TODAY = date(2026, 11, 27)
 CREATED = datetime(2026, 11, 27, 9, 40, tzinfo=UTC)
@@ -150,6 +151,19 @@ REVIEW = EXCEPTION.evolve(
 KEPT = REVIEW.evolve(state=State.APPROVED, version=2, decisions=(
     Decision(Outcome.APPROVE, "megan", "Megan Bowen", DECIDED, "Still needed until the cut-over."),
 ))
+WITHDRAWN_REQUEST = EXCEPTION.evolve(state=State.WITHDRAWN, version=2, updated_at=DECIDED)
+REVOKED_AT = datetime(2026, 12, 3, 16, 20, tzinfo=UTC)
+REVOKED_REQUEST = APPROVED_REQUEST.evolve(
+    state=State.REVOKED, version=5, updated_at=REVOKED_AT,
+    notes=(QUESTION, ANSWER, Note("megan", "Megan Bowen", "The private endpoint is live.",
+                                  REVOKED_AT, "revocation")),
+)
+LAPSED_REQUEST = APPROVED_REQUEST.evolve(
+    state=State.LAPSED, version=5, updated_at=datetime(2026, 12, 11, 0, 0, tzinfo=UTC),
+)
+# Teams ids in `refresh.userIds`: Megan's from her chat, Adele's in the Entra form (she has
+# not written to the bot yet).
+DECIDER_IDS = ["29:1megan-teams-id", "8:orgid:00000000-0000-0000-0000-0000000000022"]
 
 
 def demo_subset() -> Catalog:
@@ -234,5 +248,12 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "delegation_off": delegation_ended_card(DELEGATION, [DELEGATED], c),
         "delegation_status": delegation_status_card(DELEGATION, [], c),
         "delegation_status_none": delegation_status_card(None, [DELEGATION], c),
+        # Views of a request's card (cards.views): what each reader sees, with the refresh.
+        "view_status_for_others": view_card(c, EXCEPTION, View.STATUS, DECIDER_IDS),
+        "view_decide_refreshed": view_card(c, ANSWERED_REQUEST, View.DECIDE, DECIDER_IDS),
+        "view_final_withdrawn": view_card(c, WITHDRAWN_REQUEST, View.FINAL),
+        "view_final_revoked": view_card(c, REVOKED_REQUEST, View.FINAL),
+        "view_final_lapsed": view_card(c, LAPSED_REQUEST, View.FINAL),
+        "channel_overdue": overdue_card(c, EXCEPTION, DECIDER_IDS),
     }
     return {name: card_to_dict(card) for name, card in cards.items()}

@@ -11,7 +11,10 @@ from approvals.policies import MAX_TEXT
 from cards import fields as f
 from cards.layout import Element, heading, literal, new_card, rich, run, section, warning
 from cards.request_view import (
+    STATE_COLOR,
     decision_color,
+    decision_text,
+    ended_text,
     notes_section,
     outcome_text,
     request_facts,
@@ -113,10 +116,15 @@ def decided_card(request: Request, catalog: Catalog) -> AdaptiveCard:
 
     It replaces the decider's approval card and is the requester's outcome notice."""
     final = request.final_decision
-    color = decision_color(final.outcome) if final else types.Colors.WARNING
+    color = STATE_COLOR.get(request.state) or (
+        decision_color(final.outcome) if final else types.Colors.WARNING)
     body: list[Element] = [
         rich(run(outcome_text(request), bold=True, color=color, size=types.FontSize.MEDIUM)),
     ]
+    if final is not None and ended_text(request) is not None:
+        # Revoked or lapsed since: the decision it ended stays in view, with its comment.
+        body.append(rich(run(decision_text(request.id, final),
+                             color=decision_color(final.outcome))))
     if final is not None and final.comment.strip():
         body += section("Comment", final.comment)  # a question shows among the notes
     body += [

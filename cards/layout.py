@@ -21,6 +21,7 @@ from adaptive_cards.card import (
     TextRun,
 )
 
+from cards.refresh import ExecuteRefresh, RefreshableCard
 from cards.text import clean, shorten, single_line
 
 Element: TypeAlias = ElementT
@@ -33,9 +34,11 @@ LONG = 4000  # a justification, controls, a comment (at most 2000 characters by 
 NOTE = 1500  # each of several notes or decision comments on one card
 
 
-def new_card(body: Sequence[Element], actions: Sequence[ActionExecute] = ()) -> AdaptiveCard:
-    """An Adaptive Card 1.5 with `body` and, when there are any, `actions`."""
-    return AdaptiveCard(version=CARD_VERSION, body=list(body), actions=list(actions) or None)
+def new_card(body: Sequence[Element], actions: Sequence[ActionExecute] = (),
+             refresh: ExecuteRefresh | None = None) -> AdaptiveCard:
+    """An Adaptive Card 1.5 with `body` and, when there are any, `actions` and a `refresh`."""
+    return RefreshableCard(version=CARD_VERSION, body=list(body), actions=list(actions) or None,
+                           refresh=refresh)
 
 
 def heading(text: str) -> TextBlock:

@@ -11,6 +11,7 @@ from adaptive_cards.card import AdaptiveCard
 from adaptive_cards.validation import CardValidatorFactory
 
 from cards.mentions import TeamsWithMentions
+from cards.refresh import RefreshableCard
 
 MAX_CARD_BYTES = 40 * 1024  # ours; Teams refuses a message over about 100 KB
 
@@ -44,7 +45,7 @@ def validate(card_dict: Mapping[str, Any]) -> list[str]:
         except ValueError as exc:
             problems.append(f"msteams entities: {exc}")
     try:
-        card = AdaptiveCard.model_validate(content)
+        card = RefreshableCard.model_validate(content)
     except ValueError as exc:  # pydantic's ValidationError
         return [f"not an Adaptive Card: {exc}"]
     if card_to_dict(card) != content:

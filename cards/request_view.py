@@ -26,6 +26,9 @@ KIND_LABEL = {RequestKind.EXCEPTION: "Policy exception", RequestKind.ROLLBACK: "
 MAX_NOTES = 4  # the latest questions and answers; older ones are in `status <id>`
 MAX_DECISIONS = 5
 STATE_COLOR = {
+    State.WITHDRAWN: types.Colors.WARNING,
+    State.LAPSED: types.Colors.WARNING,
+    State.EXPIRED: types.Colors.WARNING,
     State.APPROVED: types.Colors.GOOD,
     State.ACTIVE: types.Colors.GOOD,
     State.REJECTED: types.Colors.ATTENTION,
@@ -176,6 +179,9 @@ def decisions_section(request: Request) -> list[Element]:
 
 def outcome_text(request: Request) -> str:
     """Where the request stands, in one sentence: "EXC-1 approved by Megan Bowen at ..."."""
+    ended = ended_text(request)
+    if ended is not None:
+        return ended
     final = request.final_decision
     if final is not None:
         return decision_text(request.id, final, bool(request.reviews))
@@ -183,3 +189,20 @@ def outcome_text(request: Request) -> str:
     if latest is not None and request.state is State.INFO_REQUESTED:
         return f"{decision_text(request.id, latest)}; waiting for {literal(request.requester_name)}"
     return f"{request.id} is {request.state.label} ({format_time(request.updated_at)})"
+
+
+def ended_text(request: Request) -> str | None:
+    """How a request ended after (or without) a decision: withdrawn, revoked, lapsed, expired;
+    None while it is open or stands as decided."""
+    at = format_time(request.updated_at)
+    if request.state is State.WITHDRAWN:
+        return f"{request.id} was withdrawn by {literal(request.requester_name)} at {at}"
+    if request.state is State.REVOKED:
+        revoked = [n for n in request.notes if n.kind == "revocation"]
+        who = f" by {literal(revoked[-1].author_name)}" if revoked else ""
+        return f"{request.id} was revoked{who} at {at}"
+    if request.state is State.LAPSED:
+        return f"{request.id} lapsed at {at}: the exception is no longer in force"
+    if request.state is State.EXPIRED:
+        return f"{request.id} expired at {at} without a decision"
+    return None

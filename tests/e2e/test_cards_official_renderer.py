@@ -44,3 +44,17 @@ def test_the_renderer_would_catch_a_broken_card(renderer: OfficialRenderer) -> N
     problems = renderer.check(broken)
     assert any("verb" in p for p in problems)
     assert any("comment" in p.lower() or "duplicate" in p.lower() for p in problems)
+
+
+def test_the_renderer_reads_our_refresh_and_refuses_the_librarys_string_form(
+    renderer: OfficialRenderer,
+) -> None:
+    """`refresh.action` must be an Action.Execute with a verb: adaptive-cards-py 0.4.3 types it
+    as a string, which the official renderer drops ("action must be set")."""
+    card = EXAMPLES["view_status_for_others"]
+    assert card["refresh"]["action"]["verb"] == "request.refresh"
+    assert renderer.check(card) == []
+    as_string = {**card, "refresh": {**card["refresh"], "action": "request.refresh"}}
+    assert any("action" in p for p in renderer.check(as_string))
+    verbless = {**card, "refresh": {**card["refresh"], "action": {"type": "Action.Execute"}}}
+    assert any("verb" in p for p in renderer.check(verbless))

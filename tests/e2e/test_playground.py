@@ -111,6 +111,20 @@ async def test_exception_flow_in_the_agents_playground(playground: Playground) -
     assert {"decision.approve", "decision.reject"} <= {
         a["verb"] for a in find_actions(owner_card.cards[0])}
 
+    # Universal Actions: the card names who gets their own view (Megan by her Playground id,
+    # learnt from the roster); the refresh invoke answers Megan with the buttons and Alex with
+    # the status. (The Playground itself shows the base card and logs "User specific view is
+    # not supported"; Teams would run this refresh by itself.)
+    assert MEGAN in owner_card.cards[0]["refresh"]["userIds"]
+    refreshed = await pg.invoke(MEGAN, str(owner_card.conversation_id), owner_card.message_id,
+                                "request.refresh", {"requestId": "EXC-1"})
+    assert {"decision.approve", "decision.reject"} <= {
+        a["verb"] for a in find_actions(refreshed["value"])}
+    alexs_view = await pg.invoke(ALEX, me, form.message_id, "request.refresh",
+                                 {"requestId": "EXC-1"})
+    assert find_actions(alexs_view["value"], "decision.approve") == []
+    assert "EXC-1 is pending" in _text(alexs_view)
+
     # Megan presses Approve on her card, as herself.
     approve = find_actions(owner_card.cards[0], "decision.approve")[0].get("data") or {}
     assert approve.get("requestId") == "EXC-1", approve
@@ -125,6 +139,10 @@ async def test_exception_flow_in_the_agents_playground(playground: Playground) -
                                  and r.message_id == owner_card.message_id
                                  and "approved by Megan Bowen" in r.card_text))
     await pg.wait_for_message(me, contains="approved by Megan Bowen")
+
+    stale = await pg.invoke(MEGAN, str(owner_card.conversation_id), owner_card.message_id,
+                            "request.refresh", {"requestId": "EXC-1"})
+    assert find_actions(stale["value"]) == [] and "approved by Megan Bowen" in _text(stale)
 
     # Alex asks for the status and reads who decided.
     await pg.say(ALEX, "status EXC-1")

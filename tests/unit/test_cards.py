@@ -67,6 +67,10 @@ EXPECTED_IDS: dict[str, str | None] = {
     "decided_review_kept": "EXC-4", "renewal_asked": "EXC-3", "renewal_cap_reached": "EXC-1",
     "delegation_on": "EXC-2", "delegation_off": "EXC-2", "delegation_status": None,
     "delegation_status_none": None,
+    # views of a request's card (cards.views)
+    "view_status_for_others": "EXC-1", "view_decide_refreshed": "EXC-1",
+    "view_final_withdrawn": "EXC-1", "view_final_revoked": "EXC-1",
+    "view_final_lapsed": "EXC-1", "channel_overdue": "EXC-1",
 }
 HOSTILE = "[x](https://evil.example/phish) **bold** <b>tag</b> _i_ `code` # h | ~s~ \\"
 MENTION = re.compile(r"<at>[^<>]+</at>")

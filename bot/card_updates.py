@@ -1,0 +1,59 @@
+"""Every card already sent about a request follows its state: one outbox message per stored
+copy and state change (key `<state change's key>:copy-<n>`), each rendered when delivered as
+its reader's view (or the status, where a chat or channel reads it together)."""
+
+from __future__ import annotations
+
+from approvals.model import Request
+from approvals.ports import Notification
+from bot import card_views
+from bot.deps import BotDeps
+from bot.messenger import card_activity
+from bot.relay import Undeliverable
+from cards.views import Copy
+from storage.card_messages import CardMessage
+
+CARD_UPDATE = "card_update"  # one stored card shows the request's current state (bot-only kind)
+
+
+async def queue_copy_updates(deps: BotDeps, request: Request,
+                             notification: Notification) -> None:
+    """One outbox message per card already sent, each with its own key: a copy that fails is
+    retried alone, and no copy is updated twice for one state change."""
+    now = deps.clock.now()
+    async with deps.uow_factory() as uow:
+        for copy in await uow.cards.for_request(request.id):
+            await uow.outbox.add(Notification(
+                key=f"{notification.key}:copy-{copy.id}", request_id=request.id,
+                recipient_id=_chat_of(deps, copy), kind=CARD_UPDATE, created_at=now,
+                detail={**notification.detail, "copy": str(copy.id)}))
+        await uow.commit()
+
+
+async def update_copy(deps: BotDeps, request: Request, notification: Notification) -> None:
+    """One stored card shows the request as it is now: its reader's view, or the status
+    where everyone reads it."""
+    async with deps.uow_factory() as uow:
+        copies = await uow.cards.for_request(request.id)
+    copy = next((c for c in copies if str(c.id) == notification.detail.get("copy")), None)
+    if copy is None:
+        raise Undeliverable(f"card copy {notification.detail.get('copy')} is not stored")
+    kind = _stored_kind(copy.role)
+    viewer = None if kind.shared else card_views.viewer_of(deps, copy.recipient_aad)
+    card = await card_views.card_for(deps, request, viewer, kind)
+    await deps.messenger.update(copy.conversation_id, copy.activity_id, copy.service_url, "",
+                                card_activity(card))
+
+
+def _stored_kind(role: str) -> Copy:
+    try:
+        return Copy(role)
+    except ValueError:  # a copy stored before its kind was known: update it as the reader's
+        return Copy.REQUESTER
+
+
+def _chat_of(deps: BotDeps, copy: CardMessage) -> str:
+    """The relay's rate-limit key for a copy: its reader (as their 1:1 messages) or its chat."""
+    kind = _stored_kind(copy.role)
+    viewer = None if kind.shared else card_views.viewer_of(deps, copy.recipient_aad)
+    return viewer or f"chat:{copy.conversation_id}"
