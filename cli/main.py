@@ -12,7 +12,7 @@ import logging
 import sys
 from collections.abc import Sequence
 
-GROUPS: list[str] = []  # module names under cli/, e.g. "catalog_commands"
+GROUPS: list[str] = ["catalog_commands"]  # module names under cli/
 
 
 def build_parser() -> argparse.ArgumentParser:
