@@ -10,7 +10,8 @@ from aiohttp import web
 from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from approvals.catalog import CatalogError
+from approvals.catalog import Catalog, CatalogError
+from approvals.catalog_import import reroute_after_reload
 from approvals.policy_file import PolicyError
 from approvals.ports import Clock, SystemClock
 from bot.connectors import ReusingBotFrameworkAuthentication
@@ -18,14 +19,16 @@ from bot.endpoint import messages_handler
 from bot.handler import BotDeps, SignoffBot
 from bot.messenger import Messenger
 from bot.notifications import card_delivery
-from bot.polling import Wakeup
+from bot.polling import Poller, Wakeup
 from bot.scheduler import due_jobs
 from bot.turn_errors import on_turn_error
 from bot.workers import WorkerOptions, Workers
+from catalog.live import LiveCatalog, Switch
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
 from dialogs.sql_storage import SqlStorage
 from settings import Settings
+from storage.catalog_snapshots import CatalogSnapshotStore
 from storage.dialog_state import DialogStateStore
 from storage.engine import create_engine, ping
 from storage.jobs import JobStore
@@ -36,6 +39,8 @@ from storage.uow import uow_factory
 log = logging.getLogger("signoff")
 DEPS = web.AppKey("deps", BotDeps)
 WORKERS = web.AppKey("workers", Workers)
+LIVE_CATALOG = web.AppKey("live_catalog", LiveCatalog)
+CATALOG_POLL_SECONDS = 5.0  # a new snapshot or file is in use within this time
 
 
 @dataclass
@@ -70,6 +75,21 @@ def create_app(settings: Settings, clock: Clock | None = None,
         policy=policy, channels=settings.channel_ids,
     )
     bot = SignoffBot(deps, conversation_state)
+
+    def accept(new: Catalog) -> None:
+        load_policies(settings.policies_path, new)  # the policy must still fit (its teams)
+
+    async def switch(change: Switch) -> None:
+        bot.use_catalog(change.after, load_policies(settings.policies_path, change.after))
+        if change.from_file:  # an import re-routes in its own transaction; a file, here
+            await reroute_after_reload(uows(), change.before, change.after, deps.policy, clock,
+                                       change.reason)
+
+    live = LiveCatalog(catalog, settings.catalog_path, CatalogSnapshotStore(engine), accept,
+                       switch)
+    deps.catalog_check = live.check
+    catalog_poller = Poller("catalog", live.run_once, 1, Wakeup(), CATALOG_POLL_SECONDS,
+                            options.sleep)
     background = Workers(
         JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeup,
         deliver=(options.deliver or card_delivery)(deps),
@@ -78,8 +98,12 @@ def create_app(settings: Settings, clock: Clock | None = None,
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await migrate(settings.database_url)
+        await live.check()  # the newest imported catalog, before the first turn
         background.start()
+        if options.background:
+            catalog_poller.start()
         yield
+        await catalog_poller.stop()
         await background.stop()
         await auth.close()
         await engine.dispose()
@@ -99,6 +123,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.router.add_get("/healthz", healthz)
     app[DEPS] = deps
     app[WORKERS] = background
+    app[LIVE_CATALOG] = live
     return app
 
 

@@ -95,7 +95,7 @@ async def reroute_open_requests(
             kept.append(plan)
         elif plan is not None:
             moved.append(plan)
-            await _announce(uow, after, policy, plan, now, reason)
+            await _announce(uow, after, policy, plan, now, {**detail, "reason": reason})
             events.append(_event(after, plan, now, actor, reason, source, detail))
     return moved, kept, events
 
@@ -118,17 +118,16 @@ async def _settle(uow: UnitOfWork, before: Catalog, after: Catalog, policy: Poli
 
 
 async def _announce(uow: UnitOfWork, catalog: Catalog, policy: Policy, plan: Reroute,
-                    now: datetime, reason: str) -> None:
+                    now: datetime, why: Mapping[str, str]) -> None:
+    """The new people get the card, the requester a note, every card copy its new view
+    (`why`: the reason, and the snapshot the people are in, so the relay can wait for it)."""
     request = plan.after
     to = ", ".join(catalog.display(p) for p in plan.after.deciders)
     kind = REVIEW if request.state is State.APPROVED_PENDING_REVIEW else APPROVAL
     due = {"due_at": request.due_at.isoformat()} if request.due_at else {}
-    await notify(uow, request, kind, plan.reached, now, {**due, REROUTED: "true",
-                                                          "reason": reason})
-    await notify(uow, request, REROUTED, [request.requester_id], now,
-                 {"to": to, "reason": reason})
-    await notify(uow, request, REFRESH_CARDS, [EVERY_CARD], now,
-                 {"moved_to": to, "reason": reason})
+    await notify(uow, request, kind, plan.reached, now, {**due, **why, REROUTED: "true"})
+    await notify(uow, request, REROUTED, [request.requester_id], now, {**why, "to": to})
+    await notify(uow, request, REFRESH_CARDS, [EVERY_CARD], now, {**why, "moved_to": to})
     await replan(uow, request, rules_of(catalog, policy, request), now)
 
 

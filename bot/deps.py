@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -24,6 +24,9 @@ class BotDeps:
     app_id: str
     policy: Policy = field(default=DEFAULT_POLICY)
     channels: dict[str, str] = field(default_factory=dict)  # policy channel -> conversation id
+    # Switch to the newest catalog now if there is a newer one (a message about a re-routed
+    # request may reach the relay before the periodic check does). None: no reloading.
+    catalog_check: Callable[[], Awaitable[object]] | None = None
 
     def aad_of(self, person_id: str) -> str | None:
         """The Entra object id of a catalog person, or of an outsider recorded as `aad:<id>`."""

@@ -7,6 +7,7 @@ relay, an Undeliverable is not. Cards show the request as it is when delivered.
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 from botbuilder.core import MessageFactory
@@ -17,6 +18,7 @@ from approvals import services
 from approvals.errors import UnknownRequest
 from approvals.model import Request, State
 from approvals.ports import Notification
+from approvals.rerouting import REROUTED
 from bot import replies
 from bot.deps import BotDeps
 from bot.messenger import DeliveryFailed, Route, card_activity
@@ -28,12 +30,14 @@ OPEN_FOR_DECIDERS = (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING
 
 def card_delivery(deps: BotDeps) -> Deliver:
     async def deliver(notification: Notification) -> str | None:
+        if notification.detail.get("snapshot") and deps.catalog_check is not None:
+            await deps.catalog_check()  # re-routed by an import: its people are in that catalog
         try:
             request = await services.request_status(deps.uow_factory(), notification.request_id)
         except UnknownRequest as error:
             raise Undeliverable(str(error)) from error
         if notification.kind == kinds.REFRESH_CARDS:
-            await _refresh_every_card(deps, request)
+            await _refresh_every_card(deps, request, notification.detail)
             return None
         try:
             return await _send(deps, request, notification)
@@ -53,7 +57,8 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
         if request.state not in OPEN_FOR_DECIDERS:
             return card_activity(replies.status_card(request, catalog))
         summary = (f"Reminder: {request.id} waits for your decision" if kind == kinds.REMINDER
-                   else f"{request.id} needs your decision")
+                   else f"{request.id} was re-routed to you and needs your decision"
+                   if notification.detail.get(REROUTED) else f"{request.id} needs your decision")
         return card_activity(replies.approval_card(request, catalog), summary=summary)
     if kind == kinds.QUESTION:
         return card_activity(replies.question_card(request))
@@ -78,6 +83,10 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
     if kind == kinds.WITHDRAWN:
         return MessageFactory.text(
             f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")
+    if kind == REROUTED:
+        return MessageFactory.text(
+            f"{request.id} now goes to {notification.detail.get('to', 'its new owner')}: the "
+            f"ownership catalog changed ({notification.detail.get('reason', '')}).")
     if kind == kinds.ESCALATED:
         return MessageFactory.text(
             f"{request.id} was not decided in time and went to more people who may decide it.")
@@ -147,21 +156,27 @@ async def _route(deps: BotDeps, request: Request) -> Route:
                  bot_name=ref.bot_name or "Signoff")
 
 
-def _view_for(deps: BotDeps, request: Request, copy: Any) -> dict[str, Any]:
-    """What a stored card becomes: a decider who can still act keeps the buttons."""
+def _view_for(deps: BotDeps, request: Request, copy: Any,
+              detail: Mapping[str, str]) -> dict[str, Any]:
+    """What a stored card becomes: a decider who can still act keeps the buttons; one the
+    catalog took the request from learns where it went."""
     person = deps.catalog.person_by_aad(copy.recipient_aad)
     can_act = (person is not None and person.id in request.deciders
                and person.id != request.requester_id and request.state in OPEN_FOR_DECIDERS)
     if copy.role == "decider" and can_act:
         return replies.approval_card(request, deps.catalog)
+    if copy.role == "decider" and detail.get("moved_to") and request.state.is_open:
+        return replies.moved_card(request, deps.catalog, detail["moved_to"],
+                                  detail.get("reason", ""))
     if copy.role == "decider" and request.final_decision is not None:
         return replies.decided_card(request, deps.catalog)
     return replies.status_card(request, deps.catalog)
 
 
-async def _refresh_every_card(deps: BotDeps, request: Request) -> None:
+async def _refresh_every_card(deps: BotDeps, request: Request,
+                              detail: Mapping[str, str]) -> None:
     async with deps.uow_factory() as uow:
         copies = await uow.cards.for_request(request.id)
     for copy in copies:
         await deps.messenger.update(copy.conversation_id, copy.activity_id, copy.service_url,
-                                    "", card_activity(_view_for(deps, request, copy)))
+                                    "", card_activity(_view_for(deps, request, copy, detail)))
