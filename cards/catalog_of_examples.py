@@ -24,6 +24,7 @@ from approvals.services import Ownership
 from cards.decision import approval_card, decided_card
 from cards.forms import exception_form, rollback_form
 from cards.messages import card_for_error, error_card
+from cards.moved import moved_card
 from cards.queries import (
     help_card,
     holdings_card,
@@ -164,5 +165,8 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
             {"title": "a title is required", "expires_on": "the expiry date must be in the future"}
         )),
         "error": error_card("7f3c2a91"),
+        "moved_by_catalog": moved_card(
+            EXCEPTION.evolve(deciders=("adele",), version=2), c, "Adele Vance",
+            "catalog import by jdoe"),
     }
     return {name: card_to_dict(card) for name, card in cards.items()}

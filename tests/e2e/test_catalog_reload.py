@@ -30,6 +30,12 @@ PAYMENTS_API = ("  - name: payments-api\n    aliases: [payments, pay-api]\n"
                 "    team: payments-team\n")
 
 
+@pytest.fixture
+def app_database_url(database_url: str) -> str:
+    """The import test runs on SQLite and on PostgreSQL."""
+    return database_url
+
+
 def to_isaiah(catalog: Catalog) -> Catalog:
     data = catalog_to_data(catalog)
     [asset] = [a for a in data["assets"] if a["name"] == "payments-api"]

@@ -60,7 +60,7 @@ EXPECTED_IDS: dict[str, str | None] = {
     "my_approvals": "RBK-1", "help": None, "what_megan_owns": None, "not_a_decider": "EXC-1",
     "self_decision": "EXC-1",
     "already_decided": "EXC-1", "unknown_asset": None, "unknown_request": "EXC-99",
-    "invalid_request": None, "error": None,
+    "invalid_request": None, "error": None, "moved_by_catalog": "EXC-1",
 }
 HOSTILE = "[x](https://evil.example/phish) **bold** <b>tag</b> _i_ `code` # h | ~s~ \\"
 MARKDOWN_ACTIVE = re.compile(r"[\[\]<>*_`~#|\\]")
