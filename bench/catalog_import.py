@@ -173,8 +173,43 @@ def _rss_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
 
 
+def measure_switch(database_url: str) -> dict[str, float]:
+    """In a fresh child process, what a running bot does on a new snapshot: read the newest
+    one and build the catalog; its time and the memory it adds to a process with the bot's
+    modules loaded."""
+    import app  # noqa: F401 - the bot's modules, as in the running bot
+    from approvals.catalog import build_catalog
+    from storage.catalog_snapshots import CatalogSnapshotStore
+    from storage.engine import create_engine
+
+    async def load() -> Any:
+        engine = create_engine(database_url)
+        try:
+            stored = await CatalogSnapshotStore(engine).newest()
+            assert stored is not None
+            return build_catalog(stored.data)
+        finally:
+            await engine.dispose()
+
+    before = _rss_now_mb()
+    t = time.perf_counter()
+    catalog = asyncio.run(load())
+    took = time.perf_counter() - t
+    return {"switch_s": took, "rss_modules_mb": before, "rss_with_catalog_mb": _rss_now_mb(),
+            "peak_rss_mb": _rss_mb(), "assets": float(len(catalog.assets))}
+
+
+def _rss_now_mb() -> float:
+    with open("/proc/self/statm", encoding="ascii") as statm:
+        return int(statm.read().split()[1]) * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 def _child(args: tuple[str, str, str, bool], out: Any) -> None:
     out.send(measure(*args))
+
+
+def _switch_child(url: str, out: Any) -> None:
+    out.send(measure_switch(url))
 
 
 def main() -> int:
@@ -203,6 +238,11 @@ def main() -> int:
         child.start()
         results.append(receive.recv())
         child.join()
+        receive, send = context.Pipe(duplex=False)
+        child = context.Process(target=_switch_child, args=(url, send))
+        child.start()
+        results[-1]["switch"] = receive.recv()
+        child.join()
     load = os.getloadavg()[0]
     sys.stdout.write(f"load average {load:.1f} on {os.cpu_count()} CPUs; seconds are wall "
                      "(CPU of the process)\n")
@@ -218,6 +258,13 @@ def main() -> int:
             f"{r['lookup_p50_us']:>10.1f}/{r['lookup_p99_us']:<8.1f}"
             + (f" python peak {r['peak_python_mb']:.0f} MB" if "peak_python_mb" in r else "")
             + "\n")
+    for r in results:
+        w = r["switch"]
+        sys.stdout.write(
+            f"bot switching to the {r['format']} snapshot: {w['switch_s']:.1f} s; resident "
+            f"memory {w['rss_modules_mb']:.0f} MB with the bot's modules, "
+            f"{w['rss_with_catalog_mb']:.0f} MB with the catalog (peak "
+            f"{w['peak_rss_mb']:.0f} MB)\n")
     if args.json:
         Path(args.json).write_text(json.dumps(results, indent=2), encoding="utf-8")
     return 0

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -28,15 +28,16 @@ def split_list(cell: str) -> list[str]:
 
 
 def read_rows(file: Path, columns: tuple[str, ...], required: tuple[str, ...],
-              problems: list[str], text: str | None = None) -> list[Located]:
-    """The file's rows as mappings of the known columns, each remembering its line; a header
-    with an unknown, repeated or missing column is a problem (a typo must not lose a column)."""
+              problems: list[str], text: str | None = None) -> Iterator[Located]:
+    """The file's rows as mappings of the known columns, each remembering its line, one at a
+    time (a large file is never held twice); a header with an unknown, repeated or missing
+    column is a problem (a typo must not lose a column)."""
     reader = csv.reader(io.StringIO(read_text(file) if text is None else text))
     header = [h.strip().lower() for h in next(reader, [])]
     if not any(header):
         problems.append(f"{file}:1: is empty; the header must name the columns "
                         f"{', '.join(columns)}")
-        return []
+        return
     bad = [h for h in header if h not in columns]
     repeated = sorted({h for h in header if header.count(h) > 1})
     missing = [c for c in required if c not in header]
@@ -46,8 +47,7 @@ def read_rows(file: Path, columns: tuple[str, ...], required: tuple[str, ...],
             problems.append(f"{file}:1: {what} {', '.join(map(repr, names))} (the columns are "
                             f"{', '.join(columns)})")
     if bad or repeated or missing:
-        return []
-    rows: list[Located] = []
+        return
     line = reader.line_num
     for cells in reader:
         start, line = line + 1, reader.line_num
@@ -57,9 +57,8 @@ def read_rows(file: Path, columns: tuple[str, ...], required: tuple[str, ...],
             problems.append(f"{file}:{start}: {len(cells)} cells for {len(header)} columns (a "
                             "list inside a cell is separated by ';', not ',')")
             continue
-        values = {h: c.strip() for h, c in zip(header, cells, strict=False)}
-        rows.append(Located.at(f"{file}:{start}", values))
-    return rows
+        yield Located.at(f"{file}:{start}", {h: c.strip()
+                                              for h, c in zip(header, cells, strict=False)})
 
 
 def read_csv_catalog(assets_file: Path, people_file: Path | None = None,
