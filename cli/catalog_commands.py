@@ -112,12 +112,22 @@ async def current_catalog(settings: Settings) -> tuple[Catalog, str]:
     return load_catalog(path), f"file {path or 'demo catalog'}"
 
 
+async def _current_or(settings: Settings, new: Catalog) -> tuple[Catalog, str]:
+    """The catalog in use; when its file is not valid (nothing was imported yet), the new one
+    stands in for it, so an import can still replace a broken file."""
+    try:
+        return await current_catalog(settings)
+    except CatalogError as error:
+        _err(*error.problems, "the catalog file in use is not valid: comparing with nothing")
+        return new, "an invalid file"
+
+
 async def diff(args: argparse.Namespace, settings: Settings) -> int:
     checked = _read(args, settings)
     if checked is None:
         return 1
     read, policy = checked
-    before, where = await current_catalog(settings)
+    before, where = await _current_or(settings, read.catalog)
     _out(f"From the catalog in use ({where}) to {read.source}:",
          *describe(diff_catalogs(before, read.catalog), before, read.catalog))
     moves = await _planned_moves(settings, before, read.catalog, policy)
@@ -161,7 +171,7 @@ async def import_(args: argparse.Namespace, settings: Settings) -> int:
     if checked is None:
         return 1
     read, policy = checked
-    before, where = await current_catalog(settings)
+    before, where = await _current_or(settings, read.catalog)
     by = args.by or getpass.getuser()
     record = _record(read, by)
     engine = create_engine(settings.database_url)
@@ -192,7 +202,11 @@ def _write(path: str, text: str) -> None:
 
 
 async def export_(args: argparse.Namespace, settings: Settings) -> int:
-    catalog, where = await current_catalog(settings)
+    try:
+        catalog, where = await current_catalog(settings)
+    except CatalogError as error:
+        _err(*error.problems, "nothing was imported yet and the catalog file is not valid")
+        return 1
     text = catalog_yaml(catalog, f"Signoff catalog exported from {where}")
     if args.output:
         _write(args.output, text)

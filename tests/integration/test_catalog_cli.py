@@ -113,3 +113,16 @@ def test_an_invalid_import_changes_nothing(env: str, capsys: pytest.CaptureFixtu
     code, out, _ = run(capsys, "export")
     assert "payments-platform" in out  # still the Backstage import, snapshot 1
     assert out.startswith("# Signoff catalog exported from snapshot 1")
+
+
+def test_an_import_replaces_a_catalog_file_that_is_not_valid(
+        env: str, capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SIGNOFF_CATALOG", str(ROOT / "tests" / "catalogs" / "broken.yaml"))
+    code, _, err = run(capsys, "export")
+    assert code == 1 and "broken.yaml:18: assets.orphan: missing owner" in err
+
+    code, out, err = run(capsys, "import", str(EXAMPLES / "assets.csv"), "--by", "jdoe")
+
+    assert code == 0 and "as catalog snapshot 1" in out
+    assert "the catalog file in use is not valid" in err
+    assert run(capsys, "export")[0] == 0
