@@ -50,12 +50,15 @@ class LiveCatalog:
         self._accept = accept
         self._on_switch = on_switch
         self._refused: object = None  # the snapshot id or file stamp last refused: log once
+        self._owed: Switch | None = None  # a switch whose follow-up (re-routing) failed
         self._lock = asyncio.Lock()
 
     async def check(self) -> bool:
         """Switch to a newer valid catalog if there is one; whether it switched. Cheap when
         nothing changed: one `max(id)` query and one stat of the file."""
         async with self._lock:
+            if self._owed is not None:  # e.g. the database was down: re-route now
+                await self._follow_up(self._owed)
             newest = await self._snapshots.newest_id()
             if newest is not None:
                 if newest == self.snapshot_id or newest == self._refused:
@@ -106,7 +109,12 @@ class LiveCatalog:
         self._refused = None
         log.info("now using %s: %d people, %d teams, %d assets", reason, len(catalog.people),
                  len(catalog.teams), len(catalog.assets))
-        await self._on_switch(Switch(before, catalog, reason, from_file))
+        await self._follow_up(Switch(before, catalog, reason, from_file))
+
+    async def _follow_up(self, change: Switch) -> None:
+        self._owed = change
+        await self._on_switch(change)  # on failure, tried again at the next check
+        self._owed = None
 
     def _refuse(self, marker: object, where: str, error: CatalogError | PolicyError) -> bool:
         if marker != self._refused:

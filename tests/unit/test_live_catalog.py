@@ -126,3 +126,24 @@ async def test_a_file_is_watched_only_while_there_is_no_snapshot(
     os.utime(file, ns=(4, 4))
     assert await current.check() is True
     assert current.catalog == small_catalog(), "the snapshot, not the file"
+
+
+async def test_a_switch_whose_follow_up_failed_is_followed_up_at_the_next_check(
+        tmp_path: Path) -> None:
+    snapshots = FakeSnapshots()
+    calls: list[str] = []
+
+    async def on_switch(change: Switch) -> None:
+        calls.append(change.reason)
+        if len(calls) == 1:
+            raise ConnectionError("database down")
+
+    current = LiveCatalog(small_catalog(), None, snapshots, lambda c: None, on_switch)
+    snapshots.rows.append(Stored(1, without_sandbox()))
+    with pytest.raises(ConnectionError):
+        await current.check()
+    assert "sandbox" not in current.catalog.assets, "the new catalog is in use already"
+
+    assert await current.check() is False
+    assert len(calls) == 2 and calls[0] == calls[1]
+    assert await current.check() is False and len(calls) == 2
