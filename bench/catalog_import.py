@@ -170,7 +170,16 @@ def _lookups(catalog: Any, n: int = 20_000) -> dict[str, float]:
 
 
 def _rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # Linux: KiB
+    """This process's peak resident memory. Not ru_maxrss: Linux keeps that across exec, so a
+    spawned child would report its parent's peak."""
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def measure_switch(database_url: str) -> dict[str, float]:
@@ -218,16 +227,24 @@ def main() -> int:
     parser.add_argument("--formats", default="yaml,csv,backstage")
     parser.add_argument("--database-url", help="default: a fresh SQLite file per format")
     parser.add_argument("--tracemalloc", action="store_true")
-    parser.add_argument("--keep", help="write the generated files here and keep them")
+    parser.add_argument("--keep", help="write the generated files here and keep them (files "
+                        "already there are used again)")
     parser.add_argument("--json", help="also write the results to this file")
     args = parser.parse_args()
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
     folder = Path(args.keep or tempfile.mkdtemp(prefix="signoff-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    files = write_files(generate(args.assets), folder, formats)
-    sys.stdout.write(f"generated {args.assets} assets in {time.perf_counter() - t:.1f} s "
-                     f"({folder})\n")
+    names = {"yaml": "catalog.yaml", "csv": "assets.csv", "backstage": "catalog-info.yaml"}
+    files = {f: folder / names[f] for f in formats}
+    if args.keep and all(f.exists() for f in files.values()):
+        sys.stdout.write(f"using the files in {folder}\n")
+    else:
+        files = write_files(generate(args.assets), folder, formats)
+        sys.stdout.write(f"generated {args.assets} assets in {time.perf_counter() - t:.1f} s "
+                         f"({folder})\n")
+    for db in folder.glob("bench-*.db*"):
+        db.unlink()
     context = multiprocessing.get_context("spawn")
     results = []
     for fmt, file in files.items():
@@ -246,6 +263,7 @@ def main() -> int:
     load = os.getloadavg()[0]
     sys.stdout.write(f"load average {load:.1f} on {os.cpu_count()} CPUs; seconds are wall "
                      "(CPU of the process)\n")
+    sys.stdout.flush()
     sys.stdout.write(f"{'format':<10}{'file MB':>8}{'assets':>8}{'parse+validate s':>19}"
                      f"{'DB write s':>15}{'load back s':>12}{'peak RSS MB':>12}"
                      f"{'lookup p50/p99 us':>19}\n")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -63,14 +64,17 @@ class CatalogSnapshotStore:
             row = (await session.exec(
                 select(CatalogSnapshotRow).order_by(col(CatalogSnapshotRow.id).desc()).limit(1)
             )).first()
-            return _stored(row) if row is not None else None
+            if row is None:
+                return None
+        # Decoding a large catalog takes a while: off the event loop, turns go on meanwhile.
+        return _stored(row, await asyncio.to_thread(json.loads, row.content))
 
 
-def _stored(row: CatalogSnapshotRow) -> StoredCatalog:
+def _stored(row: CatalogSnapshotRow, data: dict[str, Any]) -> StoredCatalog:
     assert row.id is not None
     counts = {str(k): int(v) for k, v in json.loads(row.counts).items()}
     return StoredCatalog(
-        id=row.id, created_at=row.created_at, data=json.loads(row.content),
+        id=row.id, created_at=row.created_at, data=data,
         record=CatalogRecord(imported_by=row.imported_by, source=row.source, format=row.format,
                              sha256=row.sha256, counts=counts),
     )
