@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -88,8 +89,10 @@ def create_app(settings: Settings, clock: Clock | None = None,
     live = LiveCatalog(catalog, settings.catalog_path, CatalogSnapshotStore(engine), accept,
                        switch)
     deps.catalog_check = live.check
+    # Its own clock-free wait: the workers' injected sleep is theirs (tests count its naps);
+    # stopping wakes it at once.
     catalog_poller = Poller("catalog", live.run_once, 1, Wakeup(), CATALOG_POLL_SECONDS,
-                            options.sleep)
+                            asyncio.sleep)
     background = Workers(
         JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeup,
         deliver=(options.deliver or card_delivery)(deps),
