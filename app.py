@@ -6,6 +6,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
+from datetime import timedelta
 
 from aiohttp import web
 from botbuilder.core import ConversationState
@@ -13,10 +14,14 @@ from botbuilder.integration.aiohttp import CloudAdapter
 
 from approvals.catalog import Catalog, CatalogError
 from approvals.catalog_import import reroute_after_reload
+from approvals.directory_cache import CachedDirectory
 from approvals.policy_file import PolicyError
 from approvals.ports import Clock, SystemClock
 from bot.connectors import ReusingBotFrameworkAuthentication
+from bot.directory_routing import resolve_catalog_people
 from bot.endpoint import messages_handler
+from bot.graph_client import GraphConfig, graph_client, graph_credential
+from bot.graph_directory import GraphDirectory
 from bot.handler import BotDeps, SignoffBot
 from bot.messenger import Messenger
 from bot.notifications import card_delivery
@@ -57,10 +62,14 @@ class AdapterConfig:
 def create_app(settings: Settings, clock: Clock | None = None,
                workers: WorkerOptions | None = None) -> web.Application:
     """Build the whole bot; the database is migrated when the app starts."""
-    catalog = load_catalog(settings.catalog_path)
+    # With Graph, catalog people may be named by email alone: Graph gives name and object id.
+    catalog = load_catalog(settings.catalog_path, by_email=settings.graph_enabled)
     policy = load_policies(settings.policies_path, catalog)
     engine = create_engine(settings.database_url)
     clock = clock or SystemClock()
+    credential = graph_credential(graph_config(settings)) if settings.graph_enabled else None
+    graph = (GraphDirectory(graph_client(graph_config(settings), credential),
+                            settings.teams_app_catalog_id) if credential is not None else None)
     options = workers or WorkerOptions()
     wakeup = Wakeup()  # rung by every commit that queued outbox messages or jobs
     uows = uow_factory(engine, clock, on_queued=wakeup.ring)
@@ -72,8 +81,11 @@ def create_app(settings: Settings, clock: Clock | None = None,
     conversation_state = ConversationState(SqlStorage(DialogStateStore(engine, clock)))
     deps = BotDeps(
         catalog=catalog, clock=clock, uow_factory=uows,
-        messenger=Messenger(adapter, settings.app_id, uows), app_id=settings.app_id,
-        policy=policy, channels=settings.channel_ids,
+        messenger=Messenger(adapter, settings.app_id, uows, personal_chats=graph),
+        app_id=settings.app_id, policy=policy, channels=settings.channel_ids,
+        graph=CachedDirectory(graph, clock, ttl=timedelta(minutes=settings.graph_cache_minutes))
+        if graph is not None else None,
+        directory_deadline=settings.graph_deadline_seconds,
     )
     bot = SignoffBot(deps, conversation_state)
 
@@ -82,12 +94,13 @@ def create_app(settings: Settings, clock: Clock | None = None,
 
     async def switch(change: Switch) -> None:
         bot.use_catalog(change.after, load_policies(settings.policies_path, change.after))
+        await resolve_catalog_people(deps)  # people named by email alone, through Graph
         if change.from_file:  # an import re-routes in its own transaction; a file, here
             await reroute_after_reload(uows(), change.before, change.after, deps.policy, clock,
                                        change.reason)
 
     live = LiveCatalog(catalog, settings.catalog_path, CatalogSnapshotStore(engine), accept,
-                       switch)
+                       switch, by_email=settings.graph_enabled)
     deps.catalog_check = live.check
     # Its own clock-free wait: the workers' injected sleep is theirs (tests count its naps);
     # stopping wakes it at once.
@@ -102,6 +115,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await migrate(settings.database_url)
         await live.check()  # the newest imported catalog, before the first turn
+        await resolve_catalog_people(deps)
         background.start()
         if options.background:
             catalog_poller.start()
@@ -109,6 +123,9 @@ def create_app(settings: Settings, clock: Clock | None = None,
         await catalog_poller.stop()
         await background.stop()
         await auth.close()
+        if graph is not None and credential is not None:
+            await graph.close()
+            await credential.close()
         await engine.dispose()
 
     async def healthz(request: web.Request) -> web.Response:
@@ -130,8 +147,21 @@ def create_app(settings: Settings, clock: Clock | None = None,
     return app
 
 
+def graph_config(settings: Settings) -> GraphConfig:
+    return GraphConfig(
+        tenant_id=settings.graph_tenant_id, client_id=settings.graph_client_id,
+        client_secret=settings.graph_client_secret,
+        certificate_path=settings.graph_certificate_path, base_url=settings.graph_base_url,
+        authority=settings.graph_authority, ca_file=settings.graph_ca_file,
+        timeout_seconds=settings.graph_timeout_seconds,
+    )
+
+
 def main() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    # The Azure and HTTP client libraries log every request (URLs name people) at INFO.
+    for noisy in ("azure", "httpx"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     try:
         settings = Settings()
     except ValueError as error:

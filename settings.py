@@ -26,6 +26,9 @@ class Settings(BaseSettings):
     channels: str = Field(
         "", validation_alias=AliasChoices("SIGNOFF_CHANNELS", "channels")
     )  # "leadership=19:abc@thread.tacv2,security=19:def@thread.v2": policy channel -> chat id
+    checkpoint_chat: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_CHECKPOINT_CHAT", "checkpoint_chat")
+    )  # Teams conversation id `signoff audit checkpoint --post` posts the chain's head to
     app_id: str = Field("", validation_alias=AliasChoices("MicrosoftAppId", "app_id"))
     app_password: str = Field(
         "", validation_alias=AliasChoices("MicrosoftAppPassword", "app_password")
@@ -42,6 +45,49 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         256 * 1024, validation_alias=AliasChoices("SIGNOFF_MAX_BODY_BYTES", "max_body_bytes")
     )
+
+    # Microsoft Graph (the directory): an app registration with application permissions; see
+    # docs/readme/graph.md. Unset: the catalog alone is the directory.
+    graph_tenant_id: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_GRAPH_TENANT_ID", "graph_tenant_id"))
+    graph_client_id: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_GRAPH_CLIENT_ID", "graph_client_id"))
+    graph_client_secret: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_GRAPH_CLIENT_SECRET", "graph_client_secret"))
+    graph_certificate_path: str = Field("", validation_alias=AliasChoices(
+        "SIGNOFF_GRAPH_CERTIFICATE_PATH", "graph_certificate_path"))
+    graph_base_url: str = Field("https://graph.microsoft.com/v1.0", validation_alias=AliasChoices(
+        "SIGNOFF_GRAPH_BASE_URL", "graph_base_url"))
+    graph_authority: str = Field("https://login.microsoftonline.com", validation_alias=AliasChoices(
+        "SIGNOFF_GRAPH_AUTHORITY", "graph_authority"))
+    graph_ca_file: str = Field(
+        "", validation_alias=AliasChoices("SIGNOFF_GRAPH_CA_FILE", "graph_ca_file"))
+    graph_cache_minutes: float = Field(
+        15.0, validation_alias=AliasChoices("SIGNOFF_GRAPH_CACHE_MINUTES", "graph_cache_minutes"))
+    graph_timeout_seconds: float = Field(10.0, validation_alias=AliasChoices(
+        "SIGNOFF_GRAPH_TIMEOUT_SECONDS", "graph_timeout_seconds"))
+    graph_deadline_seconds: float = Field(5.0, validation_alias=AliasChoices(
+        "SIGNOFF_GRAPH_DEADLINE_SECONDS", "graph_deadline_seconds"))
+    teams_app_catalog_id: str = Field("", validation_alias=AliasChoices(
+        "SIGNOFF_TEAMS_APP_CATALOG_ID", "teams_app_catalog_id"))
+
+    @property
+    def graph_enabled(self) -> bool:
+        """Graph credentials are configured: Microsoft Graph is the directory."""
+        return bool(self.graph_client_id)
+
+    @model_validator(mode="after")
+    def _graph_credentials_complete(self) -> Settings:
+        if not self.graph_client_id:
+            return self
+        if not self.graph_tenant_id:
+            raise ValueError("SIGNOFF_GRAPH_CLIENT_ID is set but SIGNOFF_GRAPH_TENANT_ID is not")
+        secret = self.graph_client_secret.strip().lower()
+        if not self.graph_certificate_path and secret in PLACEHOLDERS:
+            raise ValueError(
+                "SIGNOFF_GRAPH_CLIENT_ID is set but neither SIGNOFF_GRAPH_CLIENT_SECRET (a real "
+                "secret, not a placeholder) nor SIGNOFF_GRAPH_CERTIFICATE_PATH is")
+        return self
 
     @property
     def local_mode(self) -> bool:

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
-from approvals.errors import UnknownAsset
+from approvals.asset_search import AssetIndex, AssetMatches, DifflibRanker, TextRanker
+from approvals.errors import AmbiguousAsset, AssetChoice, UnknownAsset
 from approvals.model import Asset, Person, Team, Tier
-
-MAX_TYPO_LENGTH_CHANGE = 2
 
 
 class CatalogError(Exception):
@@ -27,56 +25,55 @@ class Catalog:
     teams: Mapping[str, Team]
     assets: Mapping[str, Asset]
 
+    ranker: TextRanker = field(default_factory=DifflibRanker, compare=False, repr=False)
+    # built from `assets`; `dataclasses.replace` with other people or teams reuses it
+    asset_index: AssetIndex | None = field(default=None, compare=False, repr=False)
+
     def __post_init__(self) -> None:
-        index: dict[str, Asset] = {}
-        for asset in self.assets.values():
-            for key in (asset.name, *asset.aliases):
-                index[key.lower()] = asset
-        by_aad = {p.aad_object_id.lower(): p for p in self.people.values()}
+        by_aad = {p.aad_object_id.lower(): p for p in self.people.values() if p.aad_object_id}
         by_email = {p.email.lower(): p for p in self.people.values()}
-        object.__setattr__(self, "_index", index)
-        object.__setattr__(self, "_by_aad", by_aad)
         object.__setattr__(self, "_by_email", by_email)
+        if self.asset_index is None:
+            object.__setattr__(self, "asset_index", AssetIndex(self.assets, self.ranker))
+        object.__setattr__(self, "_by_aad", by_aad)
+
+    def search(self, text: str) -> AssetMatches:
+        """What `text` names: one clear asset, a few to choose from, or hints."""
+        assert self.asset_index is not None  # built in __post_init__
+        return self.asset_index.search(text)
 
     def find_asset(self, name: str) -> Asset:
-        """An asset by name or alias, tolerating case and small typos; else UnknownAsset."""
-        key = name.strip().strip("`'\"").lower()
-        index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
-        if key in index:
-            return index[key]
-        # A typo changes a few letters; a longer or shorter name is another asset, so
-        # "payments-web" must not silently become the asset aliased "payments".
-        close = [
-            c for c in difflib.get_close_matches(key, list(index), n=3, cutoff=0.8)
-            if abs(len(c) - len(key)) <= MAX_TYPO_LENGTH_CHANGE
-        ]
-        if len(close) >= 1 and len({index[c].name for c in close}) == 1:
-            return index[close[0]]
-        raise UnknownAsset(name.strip(), self.suggest(key))
+        """The one asset `name` clearly means (name, alias, tag, kind or typo); else UnknownAsset
+        with the assets it could mean or the closest names."""
+        found = self.search(name)
+        if found.clear is not None:
+            return found.clear
+        if found.choices:
+            choices = [AssetChoice(a.name, a.kind, self.display(a.owner)) for a in found.choices]
+            raise AmbiguousAsset(name.strip(), choices, found.matched)
+        raise UnknownAsset(name.strip(), list(found.hints))
 
     def suggest(self, name: str, n: int = 3) -> list[str]:
         """The asset names closest to `name`, for a helpful answer."""
-        index: dict[str, Asset] = self._index  # type: ignore[attr-defined]
-        close = difflib.get_close_matches(name.lower(), list(index), n=n * 2, cutoff=0.4)
-        names: list[str] = []
-        for c in close:
-            if index[c].name not in names:
-                names.append(index[c].name)
-        if not names:
-            names = [a.name for a in self.assets.values() if name.lower() in a.name.lower()]
-        return names[:n]
+        found = self.search(name)
+        return ([a.name for a in found.choices] or list(found.hints))[:n]
 
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
 
     def person_by_aad(self, aad_object_id: str) -> Person | None:
         by_aad: dict[str, Person] = self._by_aad  # type: ignore[attr-defined]
-        return by_aad.get(aad_object_id.lower())
+        return by_aad.get(aad_object_id.lower()) if aad_object_id else None
 
     def person_by_email(self, email: str) -> Person | None:
         """A person by email or UPN, whatever its case."""
         by_email: dict[str, Person] = self._by_email  # type: ignore[attr-defined]
         return by_email.get(email.strip().lower())
+
+    @property
+    def unresolved(self) -> list[Person]:
+        """People named by email alone, whose name and Entra object id the directory gives."""
+        return [p for p in self.people.values() if not p.aad_object_id]
 
     def find_person(self, text: str) -> Person | None:
         """A person by handle, email, name or first name."""
@@ -120,19 +117,27 @@ def _no_origin(entry: Any) -> str | None:
     return None
 
 
-def build_catalog(data: Mapping[str, Any], origin: Origin | None = None) -> Catalog:
+def build_catalog(
+    data: Mapping[str, Any], ranker: TextRanker | None = None, *, by_email: bool = False,
+    origin: Origin | None = None,
+) -> Catalog:
     """Validate parsed catalog data as a whole; raise CatalogError listing every problem.
+    With `by_email` (a directory is configured) a person may be named by email alone.
     `origin(entry)` may name where an entry was read (`file:line`): it prefixes its problems."""
     problems: list[str] = []
     if not isinstance(data, Mapping):
         raise CatalogError(["catalog: the top level must be a mapping with people, teams, assets"])
     at = _Places(origin or _no_origin)
-    people = _people(data.get("people"), problems, at)
+    people = _people(data.get("people"), problems, by_email, at)
+    if by_email:
+        _named_by_email(data, people)
     teams = _teams(data.get("teams"), people, problems, at)
     assets = _assets(data.get("assets"), people, teams, problems, at)
     if problems:
         raise CatalogError(problems)
-    return Catalog(people=people, teams=teams, assets=assets)
+    if ranker is None:
+        return Catalog(people=people, teams=teams, assets=assets)
+    return Catalog(people=people, teams=teams, assets=assets, ranker=ranker)
 
 
 class _Places:
@@ -156,25 +161,30 @@ class _Places:
         return f"{found}: {place}" if found else place
 
 
-def _people(raw: Any, problems: list[str], at: _Places) -> dict[str, Person]:
+def _people(raw: Any, problems: list[str], by_email: bool, at: _Places) -> dict[str, Person]:
     people: dict[str, Person] = {}
     for i, p in enumerate(_as_list(raw)):
         where = at(p, f"people[{i}]")
         if not isinstance(p, Mapping):
             problems.append(f"{where}: must be a mapping")
             continue
-        missing = [k for k in ("id", "name", "email", "aad_object_id") if not p.get(k)]
+        required = ("email",) if by_email else ("id", "name", "email", "aad_object_id")
+        missing = [k for k in required if not p.get(k)]
         if missing:
-            problems.append(f"{where} ({p.get('id', '?')}): missing {', '.join(missing)}")
+            hint = "" if by_email else (
+                " (or configure Microsoft Graph to look people up by email: SIGNOFF_GRAPH_*)")
+            problems.append(f"{where} ({p.get('id', '?')}): missing {', '.join(missing)}{hint}")
             continue
-        pid = str(p["id"])
+        # Named by email alone: the directory (Microsoft Graph) fills in name and object id.
+        email = str(p["email"]).strip()
+        pid = str(p.get("id") or email.lower())
         if pid in people:
             problems.append(f"{where}: duplicate person id {pid!r}")
             continue
         at(p, "", key=f"person:{pid}")
         people[pid] = Person(
-            id=pid, name=str(p["name"]), email=str(p["email"]),
-            aad_object_id=str(p["aad_object_id"]),
+            id=pid, name=str(p.get("name") or email), email=email,
+            aad_object_id=str(p.get("aad_object_id") or ""),
             manager=str(p["manager"]) if p.get("manager") else None,
         )
     for pid, person in people.items():
@@ -182,10 +192,23 @@ def _people(raw: Any, problems: list[str], at: _Places) -> dict[str, Person]:
             problems.append(f"{at.of(f'person:{pid}', f'people.{pid}.manager')}: unknown person "
                             f"{person.manager!r}")
     _duplicates([(p.aad_object_id.lower(), at.of(f"person:{p.id}", f"people.{p.id}"))
-                 for p in people.values()], "aad_object_id", problems)
+                 for p in people.values() if p.aad_object_id], "aad_object_id", problems)
     _duplicates([(p.email.lower(), at.of(f"person:{p.id}", f"people.{p.id}"))
                  for p in people.values()], "email", problems)
     return people
+
+
+def _named_by_email(data: Mapping[str, Any], people: dict[str, Person]) -> None:
+    """An owner, backup or team member written as an email is a person named by email alone."""
+    named = [str(t) for t in _as_list(data.get("teams")) if isinstance(t, Mapping)
+             for t in _as_list(t.get("members"))]
+    named += [str(a.get(k)) for a in _as_list(data.get("assets")) if isinstance(a, Mapping)
+              for k in ("owner", "backup") if a.get(k)]
+    known = {p.email.lower() for p in people.values()}
+    for ref in named:
+        if "@" in ref and ref not in people and ref.lower() not in known:
+            people[ref] = Person(id=ref, name=ref, email=ref, aad_object_id="")
+            known.add(ref.lower())
 
 
 def _teams(raw: Any, people: Mapping[str, Person], problems: list[str], at: _Places
@@ -201,12 +224,15 @@ def _teams(raw: Any, people: Mapping[str, Person], problems: list[str], at: _Pla
             problems.append(f"{where}: duplicate id {tid!r} (ids of people and teams are shared)")
             continue
         members = tuple(str(m) for m in _as_list(t.get("members")))
-        if not members:
-            problems.append(f"{at(t, f'teams.{tid}')}: has no members")
+        group = str(t["group"]) if t.get("group") else None
+        if not members and group is None:
+            problems.append(f"{at(t, f'teams.{tid}')}: has no members (and no Entra group to "
+                            "list them)")
         for m in members:
             if m not in people:
                 problems.append(f"{at(t, f'teams.{tid}.members')}: unknown person {m!r}")
-        teams[tid] = Team(id=tid, name=str(t.get("name") or tid), members=members)
+        teams[tid] = Team(id=tid, name=str(t.get("name") or tid), members=members,
+                          group_id=group)
     return teams
 
 
@@ -227,7 +253,8 @@ def _assets(
             problems.append(f"{where}: missing owner")
         elif str(owner) not in people and str(owner) not in teams:
             problems.append(f"{where}.owner: unknown person or team {owner!r}")
-        elif str(owner) in teams and not teams[str(owner)].members:
+        elif str(owner) in teams and not teams[str(owner)].members \
+                and not teams[str(owner)].group_id:
             problems.append(f"{where}.owner: team {owner!r} has no members, so nobody can "
                             "decide")
         backup = a.get("backup")
@@ -281,7 +308,8 @@ def catalog_to_data(catalog: Catalog) -> dict[str, list[dict[str, Any]]]:
     people = [_compact({"id": p.id, "name": p.name, "email": p.email,
                         "aad_object_id": p.aad_object_id, "manager": p.manager})
               for p in catalog.people.values()]
-    teams = [{"id": t.id, "name": t.name, "members": list(t.members)}
+    teams = [_compact({"id": t.id, "name": t.name, "members": list(t.members),
+                       "group": t.group_id})
              for t in catalog.teams.values()]
     assets = [_compact({"name": a.name, "aliases": list(a.aliases), "kind": a.kind,
                         "owner": a.owner, "backup": a.backup, "team": a.team,

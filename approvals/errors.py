@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date
 
 from approvals.model import Decision, State
@@ -16,6 +17,22 @@ class UnknownAsset(DomainError):
         super().__init__(f"no asset named {name!r}")
         self.name = name
         self.suggestions = suggestions
+
+
+class AmbiguousAsset(UnknownAsset):
+    """A name several assets answer to: the person picks one."""
+
+    def __init__(self, name: str, choices: list[AssetChoice], matched: int) -> None:
+        super().__init__(name, [c.name for c in choices])
+        self.choices = choices
+        self.matched = matched
+
+
+@dataclass(frozen=True)
+class AssetChoice:
+    name: str
+    kind: str
+    owner: str  # display name of the owner (person or team)
 
 
 class UnknownRequest(DomainError):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from approvals.away import away_people
 from approvals.catalog import Catalog
 from approvals.model import AuditEvent, Request, Source, State
 from approvals.notifications import (
@@ -75,13 +76,14 @@ async def escalate(
 
 
 def reached_people(catalog: Catalog, rules: Rules, request: Request) -> tuple[str, ...]:
-    """Who has the approval card now: the first line at submission, then each person the
-    escalation chain brought in so far (who may still act)."""
+    """Who has the approval card now: the first line at submission (around whoever was away),
+    then each person the escalation chain brought in so far (who may still act)."""
     asset = catalog.assets.get(request.asset_name)
     if asset is None:
         return request.deciders
     steps = steps_of(request)
-    people = list(first_line(catalog, asset, request.rule, steps, request.requester_id))
+    people = list(first_line(catalog, asset, request.rule, steps, request.requester_id,
+                             unavailable=away_people(request)))
     for entry in rules.escalation[:request.escalation_level]:
         if not entry.startswith(CHANNEL_PREFIX):
             people += people_in_role(catalog, asset, entry)

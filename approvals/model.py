@@ -76,8 +76,8 @@ class Risk(enum.StrEnum):
 class Person:
     id: str
     name: str
-    email: str
-    aad_object_id: str
+    email: str  # mail or user principal name
+    aad_object_id: str  # "" until the directory resolves a person named by email alone
     manager: str | None = None
 
 
@@ -86,6 +86,7 @@ class Team:
     id: str
     name: str
     members: tuple[str, ...]
+    group_id: str | None = None  # an Entra group: the directory lists the members
 
 
 @dataclass(frozen=True)

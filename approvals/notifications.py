@@ -24,6 +24,8 @@ LAPSED = "lapsed"  # requester and owner: an exception ended
 REVOKED = "revoked"  # requester and owner: an exception was ended early
 REFRESH_CARDS = "refresh_cards"  # every card already sent about the request: update it
 EVERY_CARD = "*"  # the recipient of REFRESH_CARDS
+AUDIT_CHECKPOINT = "audit_checkpoint"  # a chat: the audit chain's head, to keep as evidence
+CHAT_PREFIX = "chat:"  # a recipient that is a Teams conversation id (no request, no person)
 
 
 def key_of(request: Request, kind: str, recipient_id: str) -> str:

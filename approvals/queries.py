@@ -37,6 +37,7 @@ class Ownership:
     backup: str | None
     team: str | None
     open_requests: list[Request]
+    people: tuple[Person, ...] = ()  # owner and backup when they are people: to @mention
 
 
 async def who_owns(uow: UnitOfWork, catalog: Catalog, name: str) -> Ownership:
@@ -49,6 +50,8 @@ async def who_owns(uow: UnitOfWork, catalog: Catalog, name: str) -> Ownership:
         backup=catalog.display(asset.backup) if asset.backup else None,
         team=catalog.display(asset.team) if asset.team else None,
         open_requests=open_requests,
+        people=tuple(p for p in (catalog.person(asset.owner),
+                                 catalog.person(asset.backup or "")) if p is not None),
     )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Collection, Iterable, Sequence
 
 from approvals.catalog import Catalog
 from approvals.errors import NoDecider
@@ -32,16 +32,16 @@ def people_in_role(catalog: Catalog, asset: Asset, role: str) -> tuple[str, ...]
 
 
 def first_line(catalog: Catalog, asset: Asset, rule: DecisionRule, steps: Sequence[Step],
-               requester_id: str) -> tuple[str, ...]:
+               requester_id: str, unavailable: Collection[str] = ()) -> tuple[str, ...]:
     """Who gets the approval card at once: for each step open now, the people of its first
-    role that has someone other than the requester (the owner before the backup or team);
-    the others stay eligible and are brought in by escalation."""
+    role that has someone other than the requester (and the `unavailable`, e.g. away); the
+    owner before the backup or team. The others stay eligible; escalation brings them in."""
     people: list[str] = []
     for index in open_steps(rule, steps):
         step = steps[index]
         for role in step.roles:
             found = [p for p in people_in_role(catalog, asset, role)
-                     if p in step.eligible and p != requester_id]
+                     if p in step.eligible and p != requester_id and p not in unavailable]
             if found:
                 people += found
                 break

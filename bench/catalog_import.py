@@ -187,7 +187,7 @@ def measure_switch(database_url: str) -> dict[str, float]:
     one and build the catalog; its time and the memory it adds to a process with the bot's
     modules loaded."""
     import app  # noqa: F401 - the bot's modules, as in the running bot
-    from approvals.catalog import build_catalog
+    from catalog.importers import catalog_from_data
     from storage.catalog_snapshots import CatalogSnapshotStore
     from storage.engine import create_engine
 
@@ -196,7 +196,7 @@ def measure_switch(database_url: str) -> dict[str, float]:
         try:
             stored = await CatalogSnapshotStore(engine).newest()
             assert stored is not None
-            return build_catalog(stored.data)
+            return catalog_from_data(stored.data)
         finally:
             await engine.dispose()
 

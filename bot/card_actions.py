@@ -16,7 +16,8 @@ from approvals import services
 from approvals.errors import ConcurrentUpdate, DomainError, InvalidRequest, NotAllowed
 from approvals.model import Request, RequestKind, State
 from bot import replies
-from bot.deps import BotDeps, actor_of, source_of
+from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
+from bot.directory_routing import reachable_for
 from bot.references import References
 from cards import actions as card_actions
 from storage.engine import DatabaseUnavailable
@@ -67,6 +68,8 @@ class CardActions:
             return await self.decide(turn_context, parsed)
         if isinstance(parsed, card_actions.AnswerAction):
             return await self.answer(turn_context, parsed)
+        if isinstance(parsed, card_actions.AssetQueryAction):
+            return await self.who_owns(turn_context, parsed)
         return await self.refresh(turn_context, parsed)
 
     async def submit(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
@@ -78,9 +81,10 @@ class CardActions:
             await self.references.remember_roster(turn_context)
         try:
             draft = card_actions.draft_from_form(kind, parsed.values)
+            reachable = await reachable_for(d, draft.asset_name)  # Graph, before the domain
             request = await services.submit_request(
-                d.uow_factory(), d.catalog, d.clock, draft, actor_of(activity),
-                source_of(activity), d.policy,
+                d.uow_factory(), reachable.catalog, d.clock, draft, actor_of(activity),
+                source_of(activity), d.policy, away=reachable.away,
             )
         except InvalidRequest as error:
             return replies.form_card(kind, d.catalog, d.clock.now().date(), d.policy,
@@ -107,6 +111,13 @@ class CardActions:
             actor_of(activity), source_of(activity), d.policy,
         )
         return replies.answer_sent_card(request, d.name_of(request.routed_to))
+
+    async def who_owns(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
+        ownership = await services.who_owns(
+            self.deps.uow_factory(), self.deps.catalog, parsed.asset_name
+        )
+        return replies.ownership_card(ownership, self.deps.catalog,
+                                      mention=in_shared_chat(turn_context))
 
     async def refresh(self, turn_context: TurnContext, parsed: Any) -> dict[str, Any]:
         request = await services.request_status(self.deps.uow_factory(), parsed.request_id)

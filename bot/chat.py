@@ -10,7 +10,7 @@ from approvals import services
 from approvals.errors import DomainError
 from bot import replies
 from bot.commands import Command
-from bot.deps import BotDeps, actor_of, source_of
+from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
 from bot.messenger import card_activity
 from storage.engine import DatabaseUnavailable
 
@@ -55,7 +55,8 @@ class ChatCommands:
         ownership = await services.who_owns(
             self.deps.uow_factory(), self.deps.catalog, command.argument
         )
-        return replies.ownership_card(ownership, self.deps.catalog)
+        return replies.ownership_card(ownership, self.deps.catalog,
+                                      mention=in_shared_chat(turn_context))
 
     async def status(self, turn_context: TurnContext, command: Command) -> dict[str, object]:
         if not REQUEST_ID.match(command.argument):

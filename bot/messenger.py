@@ -7,7 +7,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Mapping
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
-from typing import Any
+from typing import Any, Protocol
 
 from aiohttp import ClientError
 from botbuilder.core import CardFactory, MessageFactory, TurnContext
@@ -21,6 +21,7 @@ from botbuilder.schema import (
 )
 from msrest.exceptions import ClientException
 
+from approvals.directory import DirectoryUnavailable
 from bot.conversations import to_reference
 
 log = logging.getLogger(__name__)
@@ -56,6 +57,12 @@ class DeliveryFailed(Exception):
         self.retry_after = retry_after
 
 
+class PersonalChats(Protocol):
+    """Opens the bot's 1:1 chat with a person by installing the Teams app for them (Graph)."""
+
+    async def personal_chat(self, object_id: str) -> str | None: ...
+
+
 def card_activity(card: dict[str, Any], summary: str = "") -> Activity:
     activity = MessageFactory.attachment(CardFactory.adaptive_card(card))
     if summary:
@@ -64,10 +71,12 @@ def card_activity(card: dict[str, Any], summary: str = "") -> Activity:
 
 
 class Messenger:
-    def __init__(self, adapter: CloudAdapter, app_id: str, uow_factory: Callable[[], Any]) -> None:
+    def __init__(self, adapter: CloudAdapter, app_id: str, uow_factory: Callable[[], Any],
+                 personal_chats: PersonalChats | None = None) -> None:
         self._adapter = adapter
         self._app_id = app_id
         self._uow_factory = uow_factory
+        self._personal_chats = personal_chats
 
     async def send_to_person(
         self, aad_object_id: str, activity: Activity, route: Route
@@ -76,6 +85,8 @@ class Messenger:
         aad = aad_object_id.lower()
         async with self._uow_factory() as uow:
             ref = await uow.conversations.get(aad)
+        if (ref is None or ref.conversation_type != "personal") and self._personal_chats:
+            ref = await self._install_app_for(aad, route, ref) or ref
         try:
             if ref is not None and ref.conversation_type == "personal":
                 return await self._continue(ref, activity)
@@ -130,6 +141,30 @@ class Messenger:
         except DELIVERY_ERRORS as exc:
             log.warning("card update %s failed: %s", activity_id, type(exc).__name__)
             raise _failure(exc) from exc
+
+    async def _install_app_for(self, aad: str, route: Route, ref: Any) -> Any:
+        """Someone who never talked to the bot 1:1: install the app for them (Graph) and keep
+        the chat that results as their personal chat; None when that is not possible."""
+        service_url = (ref.service_url if ref is not None else "") or route.service_url
+        assert self._personal_chats is not None
+        try:
+            chat_id = await self._personal_chats.personal_chat(aad) if service_url else None
+        except DirectoryUnavailable as exc:
+            log.warning("Teams app not installed for %s: %s", aad, exc.reason)
+            return None
+        if not chat_id:
+            return None
+        async with self._uow_factory() as uow:
+            stored = await uow.conversations.upsert(
+                aad_object_id=aad, user_id=(ref.user_id if ref is not None else "") or aad,
+                user_name=ref.user_name if ref is not None else "",
+                tenant_id=(ref.tenant_id if ref is not None else "") or route.tenant_id,
+                channel_id="msteams", service_url=service_url, conversation_id=chat_id,
+                conversation_type="personal", bot_id=route.bot_id, bot_name=route.bot_name,
+            )
+            await uow.commit()
+        log.info("Teams app installed for %s: personal chat %s", aad, chat_id)
+        return stored
 
     async def _continue(self, ref: Any, activity: Activity) -> Delivered:
         outcome = _Outcome()

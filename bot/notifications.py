@@ -30,6 +30,8 @@ OPEN_FOR_DECIDERS = (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING
 
 def card_delivery(deps: BotDeps) -> Deliver:
     async def deliver(notification: Notification) -> str | None:
+        if notification.kind == kinds.AUDIT_CHECKPOINT:
+            return await _post_checkpoint(deps, notification)
         if notification.detail.get("snapshot") and deps.catalog_check is not None:
             await deps.catalog_check()  # re-routed by an import: its people are in that catalog
         try:
@@ -127,6 +129,26 @@ async def _post_to_channel(deps: BotDeps, request: Request,
         f"{request.id} ({request.asset_name}) was not decided in time by "
         f"{notification.detail.get('deciders') or 'its deciders'}: type status {request.id}.")
     delivered = await deps.messenger.send_to_conversation(conversation_id, route.service_url,
+                                                          card_activity(card))
+    return delivered.activity_id or None
+
+
+async def _post_checkpoint(deps: BotDeps, notification: Notification) -> str | None:
+    """The audit chain's head, posted where it cannot be edited together with the database."""
+    conversation_id = notification.recipient_id.removeprefix(kinds.CHAT_PREFIX)
+    async with deps.uow_factory() as uow:
+        ref = await uow.conversations.latest()
+    if ref is None:
+        raise Undeliverable("no Teams service URL is known yet: the bot has not been used")
+    d = notification.detail
+    card = replies.message(
+        "Audit checkpoint",
+        f"The audit trail's newest event is {d.get('event_id')} (event {d.get('count')} of the "
+        f"chain), recorded {d.get('at')}.",
+        f"Hash: {d.get('hash')}",
+        "Keep this message. signoff audit verify --checkpoint <hash> shows later that no "
+        "event up to this one was removed or changed.")
+    delivered = await deps.messenger.send_to_conversation(conversation_id, ref.service_url,
                                                           card_activity(card))
     return delivered.activity_id or None
 

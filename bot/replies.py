@@ -47,8 +47,8 @@ def unexpected_error(reference: str | None = None) -> Card:
     return card_to_dict(messages.error_card(reference))
 
 
-def ownership_card(ownership: Ownership, catalog: Catalog) -> Card:
-    return card_to_dict(queries.who_owns_card(ownership))
+def ownership_card(ownership: Ownership, catalog: Catalog, mention: bool = False) -> Card:
+    return card_to_dict(queries.who_owns_card(ownership, mention=mention))
 
 
 def holdings_card(holdings: Holdings) -> Card:

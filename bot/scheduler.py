@@ -17,6 +17,7 @@ from approvals import services
 from approvals.ports import Clock, Job
 from bot.backoff import Random, RetryPolicy
 from bot.deps import BotDeps
+from bot.directory_routing import refresh_for_request
 from bot.polling import drain
 from storage.jobs import ClaimedJob, JobStore
 
@@ -28,6 +29,7 @@ def due_jobs(deps: BotDeps) -> RunJob:
     """Run each due job through the domain (reminders, escalations); idempotent there."""
 
     async def run(job: Job) -> None:
+        await refresh_for_request(deps, job.request_id)  # managers and members as they are now
         await services.run_due_job(deps.uow_factory(), deps.catalog, deps.policy, deps.clock, job)
 
     return run

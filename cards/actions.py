@@ -17,7 +17,13 @@ from approvals.model import Outcome, RequestDraft, RequestKind, Risk
 from approvals.policies import MAX_TEXT
 from cards import fields as f
 from cards.text import clean
-from cards.verbs import INFO_ANSWER, OUTCOME_FOR_VERB, REQUEST_REFRESH, REQUEST_SUBMIT
+from cards.verbs import (
+    ASSET_WHO_OWNS,
+    INFO_ANSWER,
+    OUTCOME_FOR_VERB,
+    REQUEST_REFRESH,
+    REQUEST_SUBMIT,
+)
 
 REQUEST_ID = re.compile(r"(EXC|RBK)-[0-9]{1,9}", re.IGNORECASE)  # ASCII digits only
 # One character over the policy's limit, so `validate_draft` still says "at most 2000
@@ -61,7 +67,16 @@ class RefreshAction:
     request_id: str
 
 
-CardAction = SubmitRequestAction | DecisionAction | AnswerAction | RefreshAction
+@dataclass(frozen=True)
+class AssetQueryAction:
+    """A pick on the "which asset do you mean?" card: who owns this one."""
+
+    asset_name: str
+
+
+CardAction = (
+    SubmitRequestAction | DecisionAction | AnswerAction | RefreshAction | AssetQueryAction
+)
 
 
 def parse_action(action: object) -> CardAction:
@@ -82,6 +97,11 @@ def parse_action(action: object) -> CardAction:
         return AnswerAction(_request_id(data), text_value(data.get(f.ANSWER), MAX_TEXT))
     if verb == REQUEST_REFRESH:
         return RefreshAction(_request_id(data))
+    if verb == ASSET_WHO_OWNS:
+        name = text_value(data.get(f.ASSET), 200)
+        if not name:
+            raise InvalidAction("this card does not name an asset")
+        return AssetQueryAction(name)
     shown = text_value(verb, 40)
     raise InvalidAction(f"unknown card action {shown!r}" if shown else "this card has no verb")
 

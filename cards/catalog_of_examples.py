@@ -6,12 +6,15 @@ payments-api, Adele Vance is her backup); times are fixed, so the output never c
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, date, datetime
 from typing import Any
 
 from approvals.catalog import Catalog, build_catalog
 from approvals.errors import (
     AlreadyDecided,
+    AmbiguousAsset,
+    AssetChoice,
     InvalidRequest,
     NotADecider,
     SelfDecision,
@@ -101,6 +104,9 @@ ANSWERED_REQUEST = INFO_REQUESTED.evolve(
 APPROVED_REQUEST = ANSWERED_REQUEST.evolve(
     state=State.APPROVED, version=4, updated_at=DECIDED, decisions=(NEED_INFO, APPROVED),
 )
+AWAY_NOTE = Note("megan", "Megan Bowen", "Megan Bowen is away until Tue 01 Dec 2026 17:00 UTC; "
+               "sent to Adele Vance", CREATED, "away")
+ROUTED_AROUND_AWAY = EXCEPTION.evolve(deciders=("adele", "megan"), notes=(AWAY_NOTE,))
 REJECTED_REQUEST = EXCEPTION.evolve(
     state=State.REJECTED, version=2, updated_at=DECIDED, decisions=(REJECTED,),
 )
@@ -138,7 +144,9 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "confirmation_undelivered": confirmation_card(
             ROLLBACK, c, delivery_problem="Teams answered 403 (the bot is not installed for her)"
         ),
+        "confirmation_owner_away": confirmation_card(ROUTED_AROUND_AWAY, c),
         "approval_exception": approval_card(EXCEPTION, c),
+        "approval_owner_away": approval_card(ROUTED_AROUND_AWAY, c),
         "approval_rollback": approval_card(ROLLBACK, c),
         "approval_after_answer": approval_card(ANSWERED_REQUEST, c),
         "approval_waiting_for_answer": approval_card(INFO_REQUESTED, c),
@@ -149,6 +157,13 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "answer_sent": answer_sent_card(ANSWERED_REQUEST),
         "status": status_card(APPROVED_REQUEST, c),
         "who_owns": who_owns_card(ownership),
+        "who_owns_in_channel": who_owns_card(
+            replace(ownership, people=(c.people["megan"], c.people["adele"])), mention=True
+        ),
+        "asset_choice": card_for_error(AmbiguousAsset("kv", [
+            AssetChoice("kv-payments-prod", "azure-key-vault", "Megan Bowen"),
+            AssetChoice("kv-platform-shared", "azure-key-vault", "Isaiah Langer"),
+        ], matched=2)),
         "what_megan_owns": holdings_card(what_person_owns(c, "megan")),
         "my_requests": my_requests_card([ANSWERED_REQUEST, ROLLBACK]),
         "my_requests_empty": my_requests_card([]),

@@ -3,10 +3,11 @@
 from __future__ import annotations
 
 from adaptive_cards import types
-from adaptive_cards.card import AdaptiveCard
+from adaptive_cards.card import ActionExecute, ActionSet, AdaptiveCard
 
 from approvals.errors import (
     AlreadyDecided,
+    AmbiguousAsset,
     DomainError,
     InvalidRequest,
     NotADecider,
@@ -14,9 +15,10 @@ from approvals.errors import (
     UnknownAsset,
     UnknownRequest,
 )
-from cards.fields import label_of
-from cards.layout import LONG, SHORT, Element, heading, literal, new_card, rich, run
+from cards.fields import ASSET, label_of
+from cards.layout import LONG, SHORT, Element, heading, literal, new_card, note, rich, run
 from cards.text import format_time, join_names
+from cards.verbs import ASSET_WHO_OWNS
 
 MAX_DETAILS = 12
 
@@ -93,12 +95,40 @@ def error_card(reference: str | None = None) -> AdaptiveCard:
     )
 
 
+def asset_choice_card(error: AmbiguousAsset) -> AdaptiveCard:
+    """A name several assets answer to: the best few, each a button asking who owns it."""
+    shown = len(error.choices)
+    more = error.matched - shown
+    rows: list[Element] = [
+        rich(run(literal(c.name), bold=True), run(f" · {literal(c.kind)} · owner "),
+             run(literal(c.owner)), spacing=types.Spacing.SMALL)
+        for c in error.choices
+    ]
+    if more > 0:
+        rows.append(note(f"and {more} more: add a word to narrow it down", subtle=True))
+    buttons = [
+        ActionExecute(title=literal(c.name), verb=ASSET_WHO_OWNS, data={ASSET: c.name})
+        for c in error.choices
+    ]
+    return new_card([
+        heading("Which asset do you mean?"),
+        rich(run(literal(error.name), monospace=True), run(
+            f" matches {error.matched} assets." if error.matched > 1 else " is part of this name:"
+        )),
+        *rows,
+        ActionSet(actions=list(buttons)),
+    ])
+
+
+
 def card_for_error(error: DomainError) -> AdaptiveCard:
     """The message card for a domain error (the bot's one place to turn errors into cards)."""
     if isinstance(error, NotADecider):
         return not_a_decider_card(error)
     if isinstance(error, AlreadyDecided):
         return already_decided_card(error)
+    if isinstance(error, AmbiguousAsset):
+        return asset_choice_card(error)
     if isinstance(error, UnknownAsset):
         return unknown_asset_card(error)
     if isinstance(error, UnknownRequest):

@@ -12,6 +12,7 @@ from approvals.model import Asset, Request
 from approvals.services import Holdings, Ownership
 from cards.fields import REQUEST_ID
 from cards.layout import Element, facts, heading, label, literal, new_card, note, rich, run
+from cards.mentions import mention_text, with_mentions
 from cards.request_view import (
     STATE_COLOR,
     deciders_of,
@@ -73,12 +74,17 @@ def status_card(request: Request, catalog: Catalog) -> AdaptiveCard:
     ])
 
 
-def who_owns_card(ownership: Ownership) -> AdaptiveCard:
-    """An asset's owner, backup, team, kind, tier, tags and its open requests."""
+def who_owns_card(ownership: Ownership, mention: bool = False) -> AdaptiveCard:
+    """An asset's owner, backup, team, kind, tier, tags and its open requests; with `mention`
+    (in a channel or group chat) the owner and backup are @mentioned."""
     asset = ownership.asset
-    return new_card([
+    mentions: list[Element] = []
+    if mention and ownership.people:
+        mentions = [note(" · ".join(mention_text(p) for p in ownership.people))]
+    card = new_card([
         heading("Who owns it"),
         rich(run(literal(asset.name), bold=True, size=types.FontSize.MEDIUM)),
+        *mentions,
         facts([
             ("Owner", ownership.owner),
             ("Backup", ownership.backup or "none"),
@@ -91,6 +97,7 @@ def who_owns_card(ownership: Ownership) -> AdaptiveCard:
         label("Open requests"),
         *request_rows(ownership.open_requests, "No open requests."),
     ])
+    return with_mentions(card, ownership.people) if mentions else card
 
 
 def holdings_card(holdings: Holdings) -> AdaptiveCard:

@@ -10,12 +10,15 @@ from typing import Any
 from adaptive_cards.card import AdaptiveCard
 from adaptive_cards.validation import CardValidatorFactory
 
+from cards.mentions import TeamsWithMentions
+
 MAX_CARD_BYTES = 40 * 1024  # ours; Teams refuses a message over about 100 KB
 
 
 def card_to_dict(card: AdaptiveCard) -> dict[str, Any]:
     """The card as a JSON-ready dict (camelCase names, no nulls), the attachment's content."""
-    return card.model_dump(by_alias=True, exclude_none=True, mode="json")
+    # serialize_as_any: Teams-only extensions (cards/mentions.py) subclass the library's models
+    return card.model_dump(by_alias=True, exclude_none=True, mode="json", serialize_as_any=True)
 
 
 def card_size(card_dict: Mapping[str, Any]) -> int:
@@ -30,12 +33,21 @@ def validate(card_dict: Mapping[str, Any]) -> list[str]:
     know about slipped in), the library's Teams validator (official schema 1.5, field versions,
     Teams' size limit), version 1.5, every Action.Execute has a verb, and our size limit.
     """
+    content = dict(card_dict)
+    problems: list[str] = []
+    msteams = content.get("msteams")
+    if isinstance(msteams, Mapping) and "entities" in msteams:
+        # Teams' mention entities are outside the Adaptive Card schema: checked on their own
+        content.pop("msteams")
+        try:
+            TeamsWithMentions.model_validate(msteams)
+        except ValueError as exc:
+            problems.append(f"msteams entities: {exc}")
     try:
-        card = AdaptiveCard.model_validate(dict(card_dict))
+        card = AdaptiveCard.model_validate(content)
     except ValueError as exc:  # pydantic's ValidationError
         return [f"not an Adaptive Card: {exc}"]
-    problems: list[str] = []
-    if card_to_dict(card) != dict(card_dict):
+    if card_to_dict(card) != content:
         problems.append("the card does not read back unchanged into the card models")
     validator = CardValidatorFactory.create_validator_microsoft_teams()
     with warnings.catch_warnings():

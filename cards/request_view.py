@@ -5,9 +5,21 @@ from __future__ import annotations
 from adaptive_cards import types
 from adaptive_cards.card import Container
 
+from approvals.away import AWAY
 from approvals.catalog import Catalog
 from approvals.model import Decision, Note, Outcome, Request, RequestKind, State
-from cards.layout import NOTE, TITLE, Element, facts, label, literal, rich, run, section
+from cards.layout import (
+    NOTE,
+    TITLE,
+    Element,
+    facts,
+    label,
+    literal,
+    rich,
+    run,
+    section,
+    warning,
+)
 from cards.text import clean, format_date, format_time, shorten
 
 KIND_LABEL = {RequestKind.EXCEPTION: "Policy exception", RequestKind.ROLLBACK: "Rollback"}
@@ -75,6 +87,8 @@ def request_texts(request: Request) -> list[Element]:
 
 
 def _note_line(item: Note) -> list[Element]:
+    if item.kind == AWAY:  # "Megan Bowen is away until ...; sent to Adele Vance"
+        return [warning(item.text)]
     verb = {"question": "asked", "answer": "answered", "revocation": "revoked it"}.get(
         item.kind, "wrote")
     return [
@@ -92,7 +106,7 @@ def notes_section(request: Request) -> list[Element]:
     if not request.notes:
         return []
     shown = request.notes[-MAX_NOTES:]
-    body: list[Element] = [label("Notes" if any(n.kind == "revocation" for n in shown)
+    body: list[Element] = [label("Notes" if any(n.kind in ("revocation", AWAY) for n in shown)
                                  else "Questions and answers")]
     if len(request.notes) > len(shown):
         body.append(rich(run(f"{len(request.notes) - len(shown)} earlier not shown", subtle=True)))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from adaptive_cards import types
 from adaptive_cards.card import ActionExecute, AdaptiveCard, InputText
 
+from approvals.away import AWAY
 from approvals.catalog import Catalog
 from approvals.model import Note, Outcome, Request
 from approvals.policies import MAX_TEXT
@@ -44,6 +45,7 @@ def confirmation_card(
         ]),
         note("You get a message here when it is decided, or when the owner has a question."),
     ]
+    body += [warning(n.text) for n in request.notes if n.kind == AWAY]
     if delivery_problem:
         body.append(warning(f"The card could not be delivered to {owner}: {delivery_problem}"))
     return new_card(body)

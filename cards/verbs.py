@@ -10,10 +10,11 @@ DECISION_REJECT = "decision.reject"
 DECISION_NEED_INFO = "decision.need_info"
 INFO_ANSWER = "info.answer"
 REQUEST_REFRESH = "request.refresh"
+ASSET_WHO_OWNS = "asset.who_owns"
 
 ALL_VERBS = frozenset(
     {REQUEST_SUBMIT, DECISION_APPROVE, DECISION_REJECT, DECISION_NEED_INFO, INFO_ANSWER,
-     REQUEST_REFRESH}
+     REQUEST_REFRESH, ASSET_WHO_OWNS}
 )
 
 VERB_FOR_OUTCOME: dict[Outcome, str] = {

@@ -6,7 +6,8 @@ as a group). People and teams outside the `default` namespace get ids `<namespac
 Signoff reads a few annotations of its own: `signoff/tier`, `signoff/backup` (a user),
 `signoff/team` (a group), `signoff/aliases` (";"-separated) and, on a User,
 `signoff/manager`; the Entra object id comes from `graph.microsoft.com/user-id` (as Backstage's
-Microsoft Graph provider writes it) or `signoff/aad-object-id`.
+Microsoft Graph provider writes it) or `signoff/aad-object-id`, and a Group's Entra group from
+`graph.microsoft.com/group-id`.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from catalog.located import Located, origin_of, read_numbered_documents
 
 ASSET_KINDS = ("component", "system", "resource")
 AAD_ANNOTATIONS = ("graph.microsoft.com/user-id", "signoff/aad-object-id")
+GROUP_ANNOTATION = "graph.microsoft.com/group-id"  # an Entra group: Graph lists its members
 
 
 def parse_ref(ref: Any, default_kind: str) -> tuple[str, str] | None:
@@ -105,9 +107,10 @@ def _person(where: str, pid: str, meta: Mapping[str, Any], spec: Mapping[str, An
 
 def _team(where: str, tid: str, meta: Mapping[str, Any], spec: Mapping[str, Any]) -> Located:
     profile = _mapping(spec.get("profile"))
+    annotations = _mapping(meta.get("annotations"))
     return Located.at(where, {
         "id": tid, "name": profile.get("displayName") or meta.get("title") or tid,
-        "members": [],
+        "members": [], "group": annotations.get(GROUP_ANNOTATION) or None,
     })
 
 

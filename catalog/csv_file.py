@@ -2,7 +2,7 @@
 
 assets.csv   asset,aliases,kind,owner,backup,team,tier,tags    (asset and owner required)
 people.csv   id,name,email,aad_object_id,manager                (id defaults to the email)
-teams.csv    id,name,members
+teams.csv    id,name,members,group                             (group: an Entra group object id)
 Lists (aliases, tags, members) are separated by ";". A person may be named by their catalog id
 or by their email/UPN (owner, backup, manager, members); an owner may also be a team id.
 """
@@ -19,7 +19,7 @@ from catalog.located import Located, read_text
 
 ASSET_COLUMNS = ("asset", "aliases", "kind", "owner", "backup", "team", "tier", "tags")
 PEOPLE_COLUMNS = ("id", "name", "email", "aad_object_id", "manager")
-TEAM_COLUMNS = ("id", "name", "members")
+TEAM_COLUMNS = ("id", "name", "members", "group")
 LIST_SEPARATOR = ";"
 
 
@@ -77,8 +77,7 @@ def read_csv_catalog(assets_file: Path, people_file: Path | None = None,
         people += [_person(r) for r in read_rows(people_file, PEOPLE_COLUMNS, ("email",),
                                                  problems)]
     if teams_file is not None:
-        teams += [_team(r) for r in read_rows(teams_file, TEAM_COLUMNS, ("id", "members"),
-                                              problems)]
+        teams += [_team(r) for r in read_rows(teams_file, TEAM_COLUMNS, ("id",), problems)]
     assets = [_asset(r) for r in read_rows(assets_file, ASSET_COLUMNS, ("asset", "owner"),
                                            problems)]
     data = {"people": people, "teams": teams, "assets": assets}
@@ -102,7 +101,7 @@ def _person(row: Located) -> Located:
 def _team(row: Located) -> Located:
     return Located.at(row.origin or "", {
         "id": row.get("id"), "name": row.get("name") or row.get("id"),
-        "members": split_list(row.get("members", "")),
+        "members": split_list(row.get("members", "")), "group": row.get("group") or None,
     })
 
 

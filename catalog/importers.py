@@ -17,6 +17,7 @@ from approvals.catalog import Catalog, CatalogError, build_catalog
 from catalog.backstage import read_backstage
 from catalog.csv_file import read_csv_catalog
 from catalog.located import origin_of, read_documents, read_text
+from catalog.search import RapidfuzzRanker
 from catalog.yaml_file import UnreadableFile
 
 FORMATS = ("yaml", "csv", "backstage")
@@ -56,11 +57,18 @@ def detect_format(file: Path, text: str) -> str:
     return "yaml"
 
 
+def catalog_from_data(data: Mapping[str, Any], by_email: bool = False) -> Catalog:
+    """A catalog from data in the native layout (a stored snapshot), with the bot's fuzzy
+    asset search."""
+    return build_catalog(data, RapidfuzzRanker(), by_email=by_email)
+
+
 def read_catalog(path: str | Path, fmt: str | None = None, people: str | Path | None = None,
-                 teams: str | Path | None = None) -> ReadCatalog:
+                 teams: str | Path | None = None, by_email: bool = False) -> ReadCatalog:
     """The catalog in `path`; CatalogError lists every problem, each with its file and line.
     A CSV takes its people and teams from `people` (people.csv, or a YAML file with people and
-    teams sections) and `teams`, else from people.csv and teams.csv beside it."""
+    teams sections) and `teams`, else from people.csv and teams.csv beside it. `by_email`:
+    people may be named by email alone (Microsoft Graph gives their name and object id)."""
     file = Path(path)
     try:
         text = read_text(file)
@@ -70,7 +78,7 @@ def read_catalog(path: str | Path, fmt: str | None = None, people: str | Path | 
         raise CatalogError([exc.problem]) from exc
     catalog: Catalog | None = None
     try:
-        catalog = build_catalog(data, origin_of)
+        catalog = build_catalog(data, RapidfuzzRanker(), by_email=by_email, origin=origin_of)
     except CatalogError as exc:
         problems += exc.problems
     if catalog is not None and not catalog.assets and not problems:

@@ -11,9 +11,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Protocol
 
-from approvals.catalog import Catalog, CatalogError, build_catalog
+from approvals.catalog import Catalog, CatalogError
 from approvals.policy_file import PolicyError
-from catalog.importers import ReadCatalog, read_catalog
+from catalog.importers import ReadCatalog, catalog_from_data, read_catalog
 
 log = logging.getLogger("signoff.catalog")
 
@@ -41,7 +41,7 @@ OnSwitch = Callable[[Switch], Awaitable[None]]
 
 class LiveCatalog:
     def __init__(self, catalog: Catalog, file: str | Path | None, snapshots: Snapshots,
-                 accept: Accept, on_switch: OnSwitch) -> None:
+                 accept: Accept, on_switch: OnSwitch, by_email: bool = False) -> None:
         self.catalog = catalog
         self.snapshot_id: int | None = None
         self._file = Path(file) if file else None
@@ -52,6 +52,7 @@ class LiveCatalog:
         self._refused: object = None  # the snapshot id or file stamp last refused: log once
         self._owed: Switch | None = None  # a switch whose follow-up (re-routing) failed
         self._lock = asyncio.Lock()
+        self._by_email = by_email  # people may be named by email alone (Graph resolves them)
 
     async def check(self) -> bool:
         """Switch to a newer valid catalog if there is one; whether it switched. Cheap when
@@ -82,7 +83,7 @@ class LiveCatalog:
                 f"{stored.record.imported_by})"
         try:
             # 100,000 assets take a second or more to build: off the event loop, turns go on
-            catalog = await asyncio.to_thread(build_catalog, stored.data)
+            catalog = await asyncio.to_thread(catalog_from_data, stored.data, self._by_email)
             self._accept(catalog)
         except (CatalogError, PolicyError) as error:
             return self._refuse(stored.id, where, error)
@@ -94,7 +95,8 @@ class LiveCatalog:
         assert self._file is not None
         where = f"catalog file {self._file}"
         try:
-            read: ReadCatalog = await asyncio.to_thread(read_catalog, self._file)
+            read: ReadCatalog = await asyncio.to_thread(read_catalog, self._file,
+                                                        by_email=self._by_email)
             self._accept(read.catalog)
         except (CatalogError, PolicyError) as error:
             return self._refuse(stamp, where, error)

@@ -10,6 +10,7 @@ from catalog.importers import read_catalog
 DEMO_CATALOG = Path(__file__).with_name("demo.yaml")
 
 
-def load_catalog(path: str | Path | None = None) -> Catalog:
-    """The catalog at `path` (the demo catalog when None); CatalogError lists every problem."""
-    return read_catalog(Path(path) if path else DEMO_CATALOG).catalog
+def load_catalog(path: str | Path | None = None, by_email: bool = False) -> Catalog:
+    """The catalog at `path` (the demo catalog when None); CatalogError lists every problem.
+    `by_email`: people may be named by email alone (a directory resolves them)."""
+    return read_catalog(Path(path) if path else DEMO_CATALOG, by_email=by_email).catalog

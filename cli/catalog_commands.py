@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from approvals.catalog import Catalog, CatalogError, build_catalog
+from approvals.catalog import Catalog, CatalogError
 from approvals.catalog_import import CatalogRecord, import_catalog
 from approvals.policies import Policy
 from approvals.policy_file import PolicyError
@@ -21,7 +21,7 @@ from approvals.ports import SystemClock
 from approvals.rerouting import OPEN_STATES, Reroute, plan_reroute
 from catalog.diff import describe, diff_catalogs
 from catalog.export import catalog_yaml
-from catalog.importers import FORMATS, ReadCatalog, read_catalog
+from catalog.importers import FORMATS, ReadCatalog, catalog_from_data, read_catalog
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
 from settings import Settings
@@ -69,7 +69,8 @@ def _read(args: argparse.Namespace, settings: Settings) -> tuple[ReadCatalog, Po
     """The file as a valid catalog with the policy checked against it; else None, every
     problem written to standard error."""
     try:
-        read = read_catalog(args.file, args.format, args.people, args.teams)
+        read = read_catalog(args.file, args.format, args.people, args.teams,
+                            by_email=settings.graph_enabled)
     except CatalogError as error:
         _err(*error.problems, f"{len(error.problems)} problem(s): {args.file} is not valid")
         return None
@@ -105,11 +106,11 @@ async def current_catalog(settings: Settings) -> tuple[Catalog, str]:
     finally:
         await engine.dispose()
     if newest is not None:
-        return build_catalog(newest.data), (
+        return catalog_from_data(newest.data, settings.graph_enabled), (
             f"snapshot {newest.id} ({newest.record.source}, imported by "
             f"{newest.record.imported_by} at {newest.created_at:%Y-%m-%d %H:%M} UTC)")
     path = settings.catalog_path
-    return load_catalog(path), f"file {path or 'demo catalog'}"
+    return load_catalog(path, settings.graph_enabled), f"file {path or 'demo catalog'}"
 
 
 async def _current_or(settings: Settings, new: Catalog) -> tuple[Catalog, str]:

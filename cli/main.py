@@ -12,7 +12,8 @@ import logging
 import sys
 from collections.abc import Sequence
 
-GROUPS: list[str] = ["catalog_commands"]  # module names under cli/
+# Module names under cli/, e.g. "catalog_commands".
+GROUPS: list[str] = ["audit_commands", "evidence_commands", "catalog_commands"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -4,38 +4,34 @@ from __future__ import annotations
 
 import json
 from datetime import UTC
-from hashlib import sha256
 from typing import Any
 
 from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from approvals.audit_chain import GENESIS_HASH as GENESIS_HASH
+from approvals.audit_chain import ChainRecord, canonical_json, event_hash
 from approvals.model import AuditEvent, Source
 from storage.tables import AuditEventRow
 
-GENESIS_HASH = "0" * 64
 # pg_advisory_xact_lock key ("SIGNOFF" in ASCII): held from reading the last hash to commit,
 # so two transactions can never chain onto the same predecessor.
 AUDIT_CHAIN_LOCK = 0x5349474E4F4646
 VERIFY_BATCH = 500
 
 
-def _canonical_json(value: Any) -> str:
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+_canonical_json = canonical_json
 
 
 def chain_hash(row: AuditEventRow) -> str:
-    """sha256 over the canonical JSON of the event's fields and its predecessor's hash."""
-    fields = {
-        "request_id": row.request_id, "action": row.action, "outcome": row.outcome,
-        "actor_id": row.actor_id, "actor_name": row.actor_name,
-        "at": row.at.astimezone(UTC).isoformat(timespec="microseconds"),
-        "channel": row.channel, "conversation_id": row.conversation_id,
-        "activity_id": row.activity_id, "detail": json.loads(row.detail),
-        "prev_hash": row.prev_hash,
-    }
-    return sha256(_canonical_json(fields).encode("utf-8")).hexdigest()
+    """The event's hash over its canonical form (approvals/audit_chain.py states the rules)."""
+    return event_hash(ChainRecord(
+        id=row.id or 0, request_id=row.request_id, action=row.action, outcome=row.outcome,
+        actor_id=row.actor_id, actor_name=row.actor_name, at=row.at, channel=row.channel,
+        conversation_id=row.conversation_id, activity_id=row.activity_id, detail=row.detail,
+        prev_hash=row.prev_hash, hash=row.hash,
+    ))
 
 
 class SqlAuditLog:

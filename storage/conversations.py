@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlmodel import select
+from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Clock
@@ -60,11 +60,21 @@ class ConversationRefRepository:
             .where(ConversationRefRow.aad_object_id == aad_object_id.lower())
             .execution_options(populate_existing=True)
         )).one_or_none()
-        if row is None:
-            return None
-        return ConversationRef(
-            aad_object_id=row.aad_object_id, user_id=row.user_id, user_name=row.user_name,
-            tenant_id=row.tenant_id, channel_id=row.channel_id, service_url=row.service_url,
-            conversation_id=row.conversation_id, conversation_type=row.conversation_type,
-            bot_id=row.bot_id, bot_name=row.bot_name, updated_at=row.updated_at,
-        )
+        return _to_ref(row) if row is not None else None
+
+    async def latest(self) -> ConversationRef | None:
+        """The reference seen last, whoever's: a service URL to post to a chat with no person."""
+        row = (await self._session.exec(
+            select(ConversationRefRow).order_by(col(ConversationRefRow.updated_at).desc())
+            .limit(1)
+        )).first()
+        return _to_ref(row) if row is not None else None
+
+
+def _to_ref(row: ConversationRefRow) -> ConversationRef:
+    return ConversationRef(
+        aad_object_id=row.aad_object_id, user_id=row.user_id, user_name=row.user_name,
+        tenant_id=row.tenant_id, channel_id=row.channel_id, service_url=row.service_url,
+        conversation_id=row.conversation_id, conversation_type=row.conversation_type,
+        bot_id=row.bot_id, bot_name=row.bot_name, updated_at=row.updated_at,
+    )

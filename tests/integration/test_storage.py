@@ -36,6 +36,7 @@ from tests.integration.support import (
     FixedClock,
     exception_request,
 )
+from tests.integration.tampering import tamper
 
 Uows = Callable[[], SqlUnitOfWork]
 
@@ -189,10 +190,8 @@ async def test_the_audit_chain_holds_and_shows_tampering(
     async with engine.begin() as connection:
         second = (await connection.execute(
             text("SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET 1"))).scalar_one()
-        await connection.execute(
-            text("UPDATE audit_events SET detail = :d WHERE id = :id"),
-            {"d": '{"asset":"ledger-db","n":"1"}', "id": second},
-        )
+    await tamper(engine, "UPDATE audit_events SET detail = '{\"asset\":\"ledger-db\",\"n\":\"1\"}' "
+                         f"WHERE id = {second}")
     async with uows() as uow:
         tampered = await uow.verify_audit_chain()
 

@@ -53,6 +53,7 @@ EXPECTED_IDS: dict[str, str | None] = {
     "exception_form": None, "exception_form_errors": None, "rollback_form": None,
     "rollback_form_errors": None, "confirmation": "EXC-1", "confirmation_undelivered": "RBK-1",
     "approval_exception": "EXC-1", "approval_rollback": "RBK-1",
+    "confirmation_owner_away": "EXC-1", "approval_owner_away": "EXC-1",
     "approval_after_answer": "EXC-1", "approval_waiting_for_answer": "EXC-1",
     "decided_approved": "EXC-1", "decided_rejected": "EXC-1",
     "decided_info_requested": "EXC-1", "info_question": "EXC-1", "answer_sent": "EXC-1",
@@ -60,9 +61,11 @@ EXPECTED_IDS: dict[str, str | None] = {
     "my_approvals": "RBK-1", "help": None, "what_megan_owns": None, "not_a_decider": "EXC-1",
     "self_decision": "EXC-1",
     "already_decided": "EXC-1", "unknown_asset": None, "unknown_request": "EXC-99",
-    "invalid_request": None, "error": None, "moved_by_catalog": "EXC-1",
+    "invalid_request": None, "error": None, "who_owns_in_channel": "EXC-1", "asset_choice": None,
+    "moved_by_catalog": "EXC-1",
 }
 HOSTILE = "[x](https://evil.example/phish) **bold** <b>tag</b> _i_ `code` # h | ~s~ \\"
+MENTION = re.compile(r"<at>[^<>]+</at>")
 MARKDOWN_ACTIVE = re.compile(r"[\[\]<>*_`~#|\\]")
 
 
@@ -160,9 +163,10 @@ def test_example_shows_its_request_id(examples: dict[str, dict[str, Any]], name:
 def test_example_markdown_text_is_fixed_and_inert(
     examples: dict[str, dict[str, Any]], name: str
 ) -> None:
-    """A TextBlock holds only our own words, and none that Markdown would turn into markup."""
+    """A TextBlock holds only our own words, and none that Markdown would turn into markup
+    (a Teams mention, `<at>name</at>`, is not Markdown)."""
     for text in markdown_texts(examples[name]):
-        assert not MARKDOWN_ACTIVE.search(text), text
+        assert not MARKDOWN_ACTIVE.search(MENTION.sub("", text)), text
 
 
 def test_examples_build_from_the_built_in_demo_subset() -> None:
@@ -182,7 +186,7 @@ def test_every_action_uses_a_known_verb(examples: dict[str, dict[str, Any]]) -> 
 def test_verbs_are_namespaced_and_distinct() -> None:
     assert verbs.ALL_VERBS == {
         "request.submit", "decision.approve", "decision.reject", "decision.need_info",
-        "info.answer", "request.refresh",
+        "info.answer", "request.refresh", "asset.who_owns",
     }
 
 
@@ -376,6 +380,16 @@ def test_confirmation_card(examples: dict[str, dict[str, Any]]) -> None:
         "The card could not be delivered to Megan Bowen: Teams answered 403 (the bot is not "
         "installed for her)"
     ]
+
+
+def test_a_card_routed_around_an_away_owner_says_so(examples: dict[str, dict[str, Any]]
+                                                     ) -> None:
+    away = "Megan Bowen is away until Tue 01 Dec 2026 17:00 UTC; sent to Adele Vance"
+    for name in ("confirmation_owner_away", "approval_owner_away"):
+        warning = [n["text"] for n in nodes(examples[name])
+                   if n.get("type") == "TextRun" and n.get("color") == "warning"]
+        assert warning == [away], name
+    assert "Routed to: Adele Vance" in visible(examples["confirmation_owner_away"])
 
 
 def test_info_question_card(examples: dict[str, dict[str, Any]]) -> None:

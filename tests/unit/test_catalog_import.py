@@ -123,7 +123,7 @@ def test_a_broken_csv_names_every_problem_with_file_and_line() -> None:
         f"{assets}:8: assets.sandbox.tier: 'extreme' is not one of low, medium, high, critical",
         f"{assets}:9: 9 cells for 8 columns (a list inside a cell is separated by ';', not ',')",
         f"{people}:2: people.megan.manager: unknown person 'lynne@example.com'",
-        f"{teams}:3: teams.night-shift: has no members",
+        f"{teams}:3: teams.night-shift: has no members (and no Entra group to list them)",
     ]
 
 
@@ -152,8 +152,9 @@ def test_a_broken_backstage_file_names_every_problem_with_its_line() -> None:
 
     assert problems_of(file) == [
         f"{file}:2: memberOf/members names 'no-such-group', which is not a Group in this file",
-        f"{file}:14: people[1] (nomail): missing email",
-        f"{file}:32: teams.empty-team: has no members",
+        f"{file}:14: people[1] (nomail): missing email (or configure Microsoft Graph to look "
+        "people up by email: SIGNOFF_GRAPH_*)",
+        f"{file}:32: teams.empty-team: has no members (and no Entra group to list them)",
         f"{file}:49: assets.payments-api: name or alias 'payments-api' already used by "
         f"assets.payments-api ({file}:40)",
         f"{file}:58: assets.ledger-db.owner: unknown person or team 'finance'",
@@ -173,7 +174,7 @@ def test_a_broken_native_yaml_names_every_problem_with_its_line() -> None:
 
     assert problems_of(file) == [
         f"{file}:2: people.megan.manager: unknown person 'lynne'",
-        f"{file}:8: teams.hollow: has no members",
+        f"{file}:8: teams.hollow: has no members (and no Entra group to list them)",
         f"{file}:13: assets.ledger-db.owner: unknown person or team 'mallory'",
         f"{file}:13: assets.ledger-db: name or alias 'payments-api' already used by "
         f"assets.payments-api ({file}:11)",
@@ -207,3 +208,22 @@ def test_backstage_refs_take_namespaces_and_default_kinds() -> None:
     assert parse_ref("payments", "group") == ("group", "payments")
     assert parse_ref("Group:Finance/ledger-team", "user") == ("group", "finance/ledger-team")
     assert parse_ref("", "group") is None
+
+
+def test_with_graph_an_owner_may_be_an_email_alone_and_a_team_an_entra_group(
+        tmp_path: Path) -> None:
+    (tmp_path / "people.csv").write_text("email\nmeganb@example.com\n", encoding="utf-8")
+    (tmp_path / "teams.csv").write_text(
+        "id,group\nsre,6f1c0a9b-0000-4000-8000-000000000001\n", encoding="utf-8")
+    (tmp_path / "a.csv").write_text("asset,owner,backup\none,newcomer@example.com,"
+                                    "meganb@example.com\ntwo,sre,\n", encoding="utf-8")
+
+    with pytest.raises(CatalogError):
+        read_catalog(tmp_path / "a.csv")  # offline, a person needs a name and an object id
+    catalog = read_catalog(tmp_path / "a.csv", by_email=True).catalog
+
+    assert catalog.people["newcomer@example.com"].aad_object_id == ""  # Graph resolves it
+    assert [p.email for p in catalog.unresolved] == ["meganb@example.com",
+                                                     "newcomer@example.com"]
+    assert catalog.teams["sre"].group_id == "6f1c0a9b-0000-4000-8000-000000000001"
+    assert build_catalog(catalog_to_data(catalog), by_email=True) == catalog
