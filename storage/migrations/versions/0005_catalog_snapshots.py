@@ -1,7 +1,7 @@
 """Imported catalogs as versioned snapshots; the newest is the one in use.
 
 Revision ID: 0005
-Revises: 0003
+Revises: 0007
 Create Date: 2026-11-27
 """
 
@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0005"
-down_revision: str | None = "0003"
+down_revision: str | None = "0007"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
