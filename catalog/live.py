@@ -110,8 +110,8 @@ class LiveCatalog:
     async def _switch(self, catalog: Catalog, reason: str, from_file: bool) -> None:
         before, self.catalog = self.catalog, catalog
         self._refused = None
-        log.info("now using %s: %d people, %d teams, %d assets", reason, len(catalog.people),
-                 len(catalog.teams), len(catalog.assets))
+        log.info("catalog switched (%s): %d people, %d teams, %d assets", reason,
+                 len(catalog.people), len(catalog.teams), len(catalog.assets))
         await self._follow_up(Switch(before, catalog, reason, from_file))
 
     async def _follow_up(self, change: Switch) -> None:
