@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -11,7 +12,8 @@ from aiohttp import web
 from botbuilder.core import ConversationState
 from botbuilder.integration.aiohttp import CloudAdapter
 
-from approvals.catalog import CatalogError
+from approvals.catalog import Catalog, CatalogError
+from approvals.catalog_import import reroute_after_reload
 from approvals.directory_cache import CachedDirectory
 from approvals.policy_file import PolicyError
 from approvals.ports import Clock, SystemClock
@@ -24,15 +26,17 @@ from bot.handler import BotDeps, SignoffBot
 from bot.log_safety import install_log_safety
 from bot.messenger import Messenger
 from bot.notifications import card_delivery
-from bot.polling import Wakeup
+from bot.polling import Poller, Wakeup
 from bot.scheduler import due_jobs
 from bot.signing_keys import SigningKeys
 from bot.turn_errors import on_turn_error
 from bot.workers import WorkerOptions, Workers
+from catalog.live import LiveCatalog, Switch
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
 from dialogs.sql_storage import SqlStorage
 from settings import Settings, one_line
+from storage.catalog_snapshots import CatalogSnapshotStore
 from storage.dialog_state import DialogStateStore
 from storage.engine import create_engine, ping
 from storage.jobs import JobStore
@@ -43,6 +47,8 @@ from storage.uow import uow_factory
 log = logging.getLogger("signoff")
 DEPS = web.AppKey("deps", BotDeps)
 WORKERS = web.AppKey("workers", Workers)
+LIVE_CATALOG = web.AppKey("live_catalog", LiveCatalog)
+CATALOG_POLL_SECONDS = 5.0  # a new snapshot or file is in use within this time
 
 
 @dataclass
@@ -115,6 +121,24 @@ def create_app(settings: Settings, clock: Clock | None = None,
         directory_deadline=settings.graph_deadline_seconds,
     )
     bot = SignoffBot(deps, conversation_state)
+
+    def accept(new: Catalog) -> None:
+        load_policies(settings.policies_path, new)  # the policy must still fit (its teams)
+
+    async def switch(change: Switch) -> None:
+        bot.use_catalog(change.after, load_policies(settings.policies_path, change.after))
+        await resolve_catalog_people(deps)  # people named by email alone, through Graph
+        if change.from_file:  # an import re-routes in its own transaction; a file, here
+            await reroute_after_reload(uows(), change.before, change.after, deps.policy, clock,
+                                       change.reason)
+
+    live = LiveCatalog(catalog, settings.catalog_path, CatalogSnapshotStore(engine), accept,
+                       switch, by_email=settings.graph_enabled)
+    deps.catalog_check = live.check
+    # Its own clock-free wait: the workers' injected sleep is theirs (tests count its naps);
+    # stopping wakes it at once.
+    catalog_poller = Poller("catalog", live.run_once, 1, Wakeup(), CATALOG_POLL_SECONDS,
+                            asyncio.sleep)
     background = Workers(
         JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeup,
         deliver=(options.deliver or card_delivery)(deps),
@@ -123,9 +147,13 @@ def create_app(settings: Settings, clock: Clock | None = None,
 
     async def lifecycle(app: web.Application) -> AsyncIterator[None]:
         await migrate(settings.database_url)
+        await live.check()  # the newest imported catalog, before the first turn
         await resolve_catalog_people(deps)
         background.start()
+        if options.background:
+            catalog_poller.start()
         yield
+        await catalog_poller.stop()
         await background.stop()
         await auth.close()
         if graph is not None and credential is not None:
@@ -148,6 +176,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     app.router.add_get("/healthz", healthz)
     app[DEPS] = deps
     app[WORKERS] = background
+    app[LIVE_CATALOG] = live
     return app
 
 

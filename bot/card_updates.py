@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from approvals.model import Request
 from approvals.ports import Notification
-from bot import card_views
+from bot import card_views, replies
 from bot.deps import BotDeps
 from bot.messenger import card_activity
 from bot.relay import Undeliverable
-from cards.views import Copy
+from cards import views
+from cards.views import Copy, View
 from storage.card_messages import CardMessage
 
 CARD_UPDATE = "card_update"  # one stored card shows the request's current state (bot-only kind)
@@ -40,7 +41,14 @@ async def update_copy(deps: BotDeps, request: Request, notification: Notificatio
         raise Undeliverable(f"card copy {notification.detail.get('copy')} is not stored")
     kind = _stored_kind(copy.role)
     viewer = None if kind.shared else card_views.viewer_of(deps, copy.recipient_aad)
-    card = await card_views.card_for(deps, request, viewer, kind)
+    moved_to = notification.detail.get("moved_to")
+    if (moved_to and kind is Copy.DECIDER and request.state.is_open
+            and views.view_for(deps.catalog, request, viewer, kind) is not View.DECIDE):
+        # the catalog took the request from this decider: say where it went
+        card = replies.moved_card(request, deps.catalog, moved_to,
+                                  notification.detail.get("reason", ""))
+    else:
+        card = await card_views.card_for(deps, request, viewer, kind)
     await deps.messenger.update(copy.conversation_id, copy.activity_id, copy.service_url, "",
                                 card_activity(card))
 

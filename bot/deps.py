@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -25,6 +25,9 @@ class BotDeps:
     app_id: str
     policy: Policy = field(default=DEFAULT_POLICY)
     channels: dict[str, str] = field(default_factory=dict)  # policy channel -> conversation id
+    # Switch to the newest catalog now if there is a newer one (a message about a re-routed
+    # request may reach the relay before the periodic check does). None: no reloading.
+    catalog_check: Callable[[], Awaitable[object]] | None = None
     # Where people, groups, managers and absences come from: Microsoft Graph when configured,
     # else the catalog itself.
     graph: Directory | None = None

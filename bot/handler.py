@@ -9,6 +9,8 @@ from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
 from botbuilder.schema import ChannelAccount, InvokeResponse
 
+from approvals.catalog import Catalog
+from approvals.policies import Policy
 from bot.card_actions import CardActions
 from bot.chat import ChatCommands
 from bot.commands import parse_command
@@ -26,10 +28,16 @@ class SignoffBot(TeamsActivityHandler):
         self.deps = deps
         self.conversation_state = conversation_state
         self.dialogs = DialogSet(conversation_state.create_property("DialogState"))
-        self.dialogs.add(RequestDialog(deps.catalog, deps.clock, deps.policy))
+        self.request_dialog = RequestDialog(deps.catalog, deps.clock, deps.policy)
+        self.dialogs.add(self.request_dialog)
         self.chat = ChatCommands(deps)
         self.references = References(deps)
         self.card_actions = CardActions(deps, self.references)
+
+    def use_catalog(self, catalog: Catalog, policy: Policy) -> None:
+        """From the next turn on, every answer and card uses this catalog (reload)."""
+        self.deps.catalog = self.request_dialog.catalog = catalog
+        self.deps.policy = self.request_dialog.policy = policy
 
     async def on_turn(self, turn_context: TurnContext) -> None:
         await self.references.remember(turn_context)

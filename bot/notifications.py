@@ -17,6 +17,7 @@ from approvals import services
 from approvals.errors import UnknownRequest
 from approvals.model import Request
 from approvals.ports import Notification
+from approvals.rerouting import MOVED_BY_CATALOG
 from bot import card_updates, card_views, replies
 from bot.deps import BotDeps
 from bot.messenger import Delivered, DeliveryFailed, Route, card_activity
@@ -31,6 +32,8 @@ def card_delivery(deps: BotDeps) -> Deliver:
     async def deliver(notification: Notification) -> str | None:
         if notification.kind == kinds.AUDIT_CHECKPOINT:
             return await _post_checkpoint(deps, notification)
+        if notification.detail.get("snapshot") and deps.catalog_check is not None:
+            await deps.catalog_check()  # re-routed by an import: its people are in that catalog
         try:
             request = await services.request_status(deps.uow_factory(), notification.request_id)
         except UnknownRequest as error:
@@ -83,6 +86,10 @@ async def _render(deps: BotDeps, request: Request, notification: Notification) -
     if kind == kinds.WITHDRAWN:
         return MessageFactory.text(
             f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")
+    if kind == MOVED_BY_CATALOG:
+        return MessageFactory.text(
+            f"{request.id} now goes to {notification.detail.get('to', 'its new owner')}: the "
+            f"ownership catalog changed ({notification.detail.get('reason', '')}).")
     if kind in LIFECYCLE_TEXTS:
         return MessageFactory.text(LIFECYCLE_TEXTS[kind](request, notification.detail))
     if kind == kinds.ESCALATED:
@@ -109,6 +116,8 @@ def _approval_summary(request: Request, notification: Notification) -> str:
     detail = notification.detail
     if notification.kind == kinds.REMINDER:
         return f"Reminder: {request.id} waits for your decision"
+    if detail.get(MOVED_BY_CATALOG):
+        return f"{request.id} was re-routed to you and needs your decision"
     if detail.get("returned_from"):
         return f"{request.id} is back with you: your delegation to {detail['returned_from']} ended"
     if detail.get("on_behalf_of") and not detail.get("escalated"):

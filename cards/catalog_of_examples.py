@@ -43,6 +43,7 @@ from cards.lifecycle import (
     renewal_requested_card,
 )
 from cards.messages import card_for_error, error_card
+from cards.moved import moved_card
 from cards.queries import (
     help_card,
     holdings_card,
@@ -255,5 +256,8 @@ def example_cards(catalog: Catalog | None = None) -> dict[str, dict[str, Any]]:
         "view_final_revoked": view_card(c, REVOKED_REQUEST, View.FINAL),
         "view_final_lapsed": view_card(c, LAPSED_REQUEST, View.FINAL),
         "channel_overdue": overdue_card(c, EXCEPTION, DECIDER_IDS),
+        "moved_by_catalog": moved_card(
+            EXCEPTION.evolve(deciders=("adele",), version=2), c, "Adele Vance",
+            "catalog import by jdoe"),
     }
     return {name: card_to_dict(card) for name, card in cards.items()}

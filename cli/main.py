@@ -13,7 +13,7 @@ import sys
 from collections.abc import Sequence
 
 # Module names under cli/, e.g. "catalog_commands".
-GROUPS: list[str] = ["audit_commands", "evidence_commands"]
+GROUPS: list[str] = ["audit_commands", "evidence_commands", "catalog_commands"]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -236,6 +236,21 @@ class ProcessedActivityRow(SQLModel, table=True):
     processed_at: datetime = Field(sa_type=UTCDateTime)
 
 
+class CatalogSnapshotRow(SQLModel, table=True):
+    """An imported catalog, whole, in the native layout (canonical JSON); the newest is used."""
+
+    __tablename__ = "catalog_snapshots"
+
+    id: int | None = Field(default=None, primary_key=True, sa_type=BIG_ID)
+    created_at: datetime = Field(sa_type=UTCDateTime)
+    imported_by: str
+    source: str = Field(sa_type=Text)
+    format: str
+    sha256: str
+    counts: str = Field(default="{}", sa_type=Text)  # JSON object: people, teams, assets
+    content: str = Field(sa_type=Text)
+
+
 metadata = SQLModel.metadata
 
 

@@ -10,6 +10,7 @@ from sqlalchemy.exc import DBAPIError, InterfaceError, OperationalError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from approvals.catalog_import import CatalogSnapshots, CatalogUnitOfWork
 from approvals.ports import (
     AuditLog,
     Clock,
@@ -23,6 +24,7 @@ from approvals.ports import (
 )
 from storage.audit_log import SqlAuditLog
 from storage.card_messages import CardMessageRepository
+from storage.catalog_snapshots import SqlCatalogSnapshots
 from storage.conversations import ConversationRefRepository
 from storage.delegations import SqlDelegationRepository
 from storage.engine import DatabaseUnavailable, session_factory
@@ -62,6 +64,7 @@ class SqlUnitOfWork:
     activities: ProcessedActivities
     conversations: ConversationRefRepository
     cards: CardMessageRepository
+    catalogs: CatalogSnapshots
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None,
@@ -89,6 +92,7 @@ class SqlUnitOfWork:
         self.conversations = ConversationRefRepository(session, dialect, self._clock)
         self.cards = CardMessageRepository(session, self._clock)
         self.delegations = SqlDelegationRepository(session)
+        self.catalogs = SqlCatalogSnapshots(session)
         return self
 
     async def __aexit__(
@@ -139,4 +143,7 @@ def uow_factory(
 
 if TYPE_CHECKING:
     def _implements_port(uow: SqlUnitOfWork) -> UnitOfWork:
+        return uow
+
+    def _implements_catalog_port(uow: SqlUnitOfWork) -> CatalogUnitOfWork:
         return uow

@@ -71,6 +71,7 @@ EXPECTED_IDS: dict[str, str | None] = {
     "view_status_for_others": "EXC-1", "view_decide_refreshed": "EXC-1",
     "view_final_withdrawn": "EXC-1", "view_final_revoked": "EXC-1",
     "view_final_lapsed": "EXC-1", "channel_overdue": "EXC-1",
+    "moved_by_catalog": "EXC-1",
 }
 HOSTILE = "[x](https://evil.example/phish) **bold** <b>tag</b> _i_ `code` # h | ~s~ \\"
 MENTION = re.compile(r"<at>[^<>]+</at>")

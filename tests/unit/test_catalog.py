@@ -239,8 +239,10 @@ def test_the_loader_prefixes_every_problem_with_the_file(tmp_path: Path) -> None
     with pytest.raises(CatalogError) as error:
         load_catalog(file)
 
-    assert len(error.value.problems) == 2
-    assert all(p.startswith(f"{file}: assets.") for p in error.value.problems)
+    assert error.value.problems == [
+        f"{file}:3: assets.a.owner: unknown person or team 'ghost'",
+        f"{file}:5: assets.b: missing owner",
+    ]
 
 
 # --- the demo catalog ---------------------------------------------------------------------------
