@@ -71,7 +71,7 @@ class Settings(BaseSettings):
     )
 
     # Microsoft Graph (the directory): an app registration with application permissions; see
-    # docs/readme/graph.md. Unset: the catalog alone is the directory.
+    # docs/graph.md. Unset: the catalog alone is the directory.
     graph_tenant_id: str = Field(
         "", validation_alias=AliasChoices("SIGNOFF_GRAPH_TENANT_ID", "graph_tenant_id"))
     graph_client_id: str = Field(

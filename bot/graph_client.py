@@ -20,7 +20,7 @@ DEFAULT_SCOPE = "https://graph.microsoft.com/.default"
 
 @dataclass(frozen=True)
 class GraphConfig:
-    """The SIGNOFF_GRAPH_* settings (see settings.py and docs/readme/graph.md)."""
+    """The SIGNOFF_GRAPH_* settings (see settings.py and docs/graph.md)."""
 
     tenant_id: str
     client_id: str

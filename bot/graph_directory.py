@@ -159,7 +159,7 @@ class GraphDirectory:
             if status in (401, 403):
                 raise DirectoryUnavailable(
                     f"Graph refused {what} (HTTP {status}): check the app registration's "
-                    "permissions and admin consent (docs/readme/graph.md)") from exc
+                    "permissions and admin consent (docs/graph.md)") from exc
             raise DirectoryUnavailable(f"Graph answered HTTP {status} to {what}") from exc
         except (httpx.HTTPError, AzureError, OSError) as exc:
             raise DirectoryUnavailable(

@@ -3,7 +3,7 @@
 On PostgreSQL a statement trigger raises for UPDATE, DELETE and TRUNCATE; on SQLite (which has
 no TRUNCATE) BEFORE UPDATE and BEFORE DELETE triggers abort. A superuser or the table's owner
 can still drop or disable them: that is why the production app role must not own the table
-(docs/readme/audit.md), and why the hash chain is checked anyway (`signoff audit verify`).
+(docs/audit.md), and why the hash chain is checked anyway (`signoff audit verify`).
 
 Revision ID: 0007
 Revises: 0006
