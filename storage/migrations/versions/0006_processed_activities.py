@@ -1,7 +1,7 @@
 """Processed activities: an activity delivered twice (a retried click or submit) acts once.
 
 Revision ID: 0006
-Revises: 0003
+Revises: 0004
 Create Date: 2026-11-27
 """
 

@@ -6,7 +6,7 @@ can still drop or disable them: that is why the production app role must not own
 (docs/readme/audit.md), and why the hash chain is checked anyway (`signoff audit verify`).
 
 Revision ID: 0007
-Revises: 0003
+Revises: 0006
 Create Date: 2026-11-27
 """
 
