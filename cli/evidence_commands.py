@@ -67,26 +67,22 @@ async def run_evidence(args: argparse.Namespace, settings: Settings) -> int:
         print(f"signoff evidence: --out {out} is a file, not a directory",  # noqa: T201
               file=sys.stderr)
         return BAD_INPUT
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.audit_chain import SqlAuditChain
-    from storage.engine import create_engine
+    from storage.command_engine import command_engine
+    from storage.engine import DatabaseUnavailable
     from storage.evidence import SqlEvidenceReader
 
     catalog = _load_catalog(settings)
     asset = _asset_name(catalog, args.asset)
     start = datetime.combine(args.start, time(), UTC)
     end = datetime.combine(args.end + timedelta(days=1), time(), UTC)
-    engine = create_engine(settings.database_url)
     try:
-        requests = await SqlEvidenceReader(engine).gather(start, end, asset)
-        chain = chain_result(await SqlAuditChain(engine).verify())
-    except (SQLAlchemyError, OSError) as error:
-        print(f"signoff evidence: the database could not be read: {error}",  # noqa: T201
-              file=sys.stderr)
+        async with command_engine(settings.database_url) as engine:
+            requests = await SqlEvidenceReader(engine).gather(start, end, asset)
+            chain = chain_result(await SqlAuditChain(engine).verify())
+    except DatabaseUnavailable as error:
+        print(f"signoff evidence: {error}", file=sys.stderr)  # noqa: T201
         return UNREADABLE
-    finally:
-        await engine.dispose()
     export = EvidenceExport(args.start, args.end, asset, SystemClock().now(), chain,
                             requests, _names(catalog))
     write_export(export, out)
