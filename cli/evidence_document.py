@@ -132,6 +132,8 @@ def delegation_rows(delegation: DelegationEvidence, chain: ChainResult) -> list[
             "at": utc_iso(event.at), "delegation": delegation.delegation_id,
             "what": ACTION_LABELS.get(event.action, event.action),
             "actor_id": event.actor_id, "actor_name": event.actor_name,
+            "delegator_id": detail.get("delegator", ""),
+            "delegate_id": detail.get("delegate", ""),
             "requests_moved": detail.get("requests", ""),
             "requests_in_export": ", ".join(delegation.requests),
             "source": f"audit event {recorded.id}", "chain": _mark(recorded, chain),

@@ -210,12 +210,13 @@ async def test_delegations_that_moved_or_routed_requests_are_in_every_file(
     assert owens[0]["requests_in_export"] == [exc4.id, exc5.id]
     assert [e["action"] for e in owens[0]["audit_events"]] == [
         "delegation.started", "delegation.ended"]
-    assert [(r["what"], r["delegator_name"], r["delegate_name"], r["requests_moved"],
-             r["requests_in_export"], r["chain"]) for r in delegations] == [
-        ("delegation started", "Owen Owner", "Bea Backup", exc4.id,
+    assert [(r["what"], r["delegator_id"], r["delegator_name"], r["delegate_id"],
+             r["delegate_name"], r["requests_moved"], r["requests_in_export"], r["chain"])
+            for r in delegations] == [
+        ("delegation started", "owen", "Owen Owner", "bea", "Bea Backup", exc4.id,
          f"{exc4.id}, {exc5.id}", "verified"),
-        ("delegation ended", "Owen Owner", "Bea Backup", f"{exc4.id}, {exc5.id}",
-         f"{exc4.id}, {exc5.id}", "verified"),
+        ("delegation ended", "owen", "Owen Owner", "bea", "Bea Backup",
+         f"{exc4.id}, {exc5.id}", f"{exc4.id}, {exc5.id}", "verified"),
     ]
     assert "<h2>Delegations in the period</h2>" in html
     assert "Owen Owner \u2192 Bea Backup" in html and "Mona Manager \u2192" not in html
