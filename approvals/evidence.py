@@ -1,38 +1,27 @@
 """Evidence for auditors: each request with its decisions, reminders, escalations and state
-changes, as a timeline of UTC times and actors, and the audit chain's verification result.
+changes as a timeline, the delegations that moved its decisions, and the audit chain's
+verification result.
 
-Standard library only; storage/evidence.py reads the records, cli/ writes the files.
+Standard library only; storage/evidence.py reads the records, cli/evidence_document.py words
+and shapes them, cli/ writes the files.
 """
 
 from __future__ import annotations
 
-import json
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 
-from approvals.audit_chain import ChainReport, utc_iso
-from approvals.model import AuditEvent, Request
+from approvals.audit_chain import ChainReport
+from approvals.delegating import ends_at
+from approvals.model import AuditEvent, Request, State
 
 # The messages that belong in evidence (the rest are cards and confirmations).
 EVIDENCE_MESSAGES = ("reminder", "expiry_reminder", "escalation")
-
-ACTION_LABELS = {
-    "request.submitted": "submitted",
-    "request.emergency_approved": "approved as an emergency (review pending)",
-    "request.info_answered": "answered the question",
-    "request.escalated": "escalated",
-    "request.withdrawn": "withdrawn",
-    "request.revoked": "revoked",
-    "request.lapsed": "lapsed",
-    "decision.approve": "approved",
-    "decision.reject": "rejected",
-    "decision.need_info": "asked for information",
-}
-MESSAGE_LABELS = {
-    "reminder": "reminder to decide",
-    "expiry_reminder": "reminder: the exception ends soon",
-    "escalation": "overdue notice to a channel",
-}
+# Actions whose `from` and `to` are the people deciding (display names), not states.
+DECIDERS_MOVED = frozenset({"request.escalated", "request.rerouted"})
+STATES = frozenset(s.value for s in State)
+DELEGATION_ACTIONS = ("delegation.started", "delegation.ended")
 
 
 @dataclass(frozen=True)
@@ -64,19 +53,38 @@ class RequestEvidence:
 
 
 @dataclass(frozen=True)
+class DelegationEvidence:
+    """A delegation that moved (or routed) decisions of exported requests: its own audit
+    events (they carry no request id) and which of those requests it affected."""
+
+    delegation_id: str
+    events: tuple[RecordedEvent, ...]  # delegation.started, then delegation.ended if it ended
+    requests: tuple[str, ...]  # the exported requests it affected, in export order
+
+
+@dataclass(frozen=True)
 class TimelineEntry:
     at: datetime
     request_id: str
-    what: str
+    action: str  # the audit action, or the message kind for a message
     actor_id: str
     actor_name: str
     outcome: str  # ok | refused for actions; the delivery state for messages
     state_from: str
     state_to: str
+    deciders_from: str  # who decided before an escalation or a delegation's re-routing
+    deciders_to: str  # ... and after it
     comment: str
-    detail: str  # the rest, as canonical JSON
+    detail: dict[str, str]  # the rest of the event's detail
     source: str  # "audit event 12" or "message"
     chain: str  # "verified", "after the break", or "" (messages are not chained)
+    recipient_id: str = ""  # messages only
+    sent_at: datetime | None = None  # messages only
+    attempts: int = 0  # messages only
+
+    @property
+    def is_message(self) -> bool:
+        return self.source == "message"
 
 
 @dataclass(frozen=True)
@@ -92,16 +100,9 @@ class ChainResult:
     broken_kind: str | None
     explanation: str
 
-    @property
-    def sentence(self) -> str:
-        if self.verified and self.head_id is None:
-            return "Audit chain verified: no events yet."
-        if self.verified:
-            assert self.head_at is not None
-            return (f"Audit chain verified: {self.count} events; head event {self.head_id} "
-                    f"at {utc_iso(self.head_at)}, hash {self.head_hash}.")
-        return (f"Audit chain BROKEN at event {self.broken_id} ({self.broken_kind}): "
-                f"{self.explanation}. Events from {self.broken_id} on are not verified.")
+    def holds(self, event_id: int) -> bool:
+        """Whether the event is in the verified part of the chain."""
+        return self.broken_id is None or event_id < self.broken_id
 
 
 def chain_result(report: ChainReport) -> ChainResult:
@@ -118,34 +119,31 @@ def chain_result(report: ChainReport) -> ChainResult:
     )
 
 
-def timeline(evidence: RequestEvidence, chain: ChainResult,
-             names: dict[str, str] | None = None) -> list[TimelineEntry]:
+def timeline(evidence: RequestEvidence, chain: ChainResult) -> list[TimelineEntry]:
     """Every recorded action and every reminder or notice of one request, oldest first."""
     entries = [_event_entry(evidence.request, e, chain) for e in evidence.events]
-    entries += [_message_entry(evidence.request, m, names or {}) for m in evidence.messages]
-    return sorted(entries, key=lambda e: (e.at, e.source != "message", e.source))
+    entries += [_message_entry(evidence.request, m) for m in evidence.messages]
+    return sorted(entries, key=lambda e: (e.at, not e.is_message, e.source))
 
 
 def _event_entry(request: Request, recorded: RecordedEvent, chain: ChainResult) -> TimelineEntry:
     event = recorded.event
     detail = dict(event.detail)
-    state_from, state_to = detail.pop("from", ""), detail.pop("to", "")
-    if event.action == "request.escalated":  # its from/to are people, not states
-        detail.update({"from_people": state_from, "to_people": state_to})
-        state_from = state_to = ""
+    moved_from = moved_to = state_from = state_to = ""
+    if event.action in DECIDERS_MOVED:
+        moved_from, moved_to = detail.pop("from", ""), detail.pop("to", "")
+    elif {detail.get("from", ""), detail.get("to", "")} <= STATES | {""}:
+        state_from, state_to = detail.pop("from", ""), detail.pop("to", "")
+    # otherwise from/to are something else (not a state): they stay in the detail
     if event.action == "request.submitted" and not state_to:
-        state_to = "pending"
-    label = ACTION_LABELS.get(event.action, event.action)
-    if event.outcome != "ok":
-        label = f"tried: {label} ({event.outcome}: {detail.get('reason', '')})"
-    after_break = chain.broken_id is not None and recorded.id >= chain.broken_id
+        state_to = State.PENDING.value
     return TimelineEntry(
-        at=event.at, request_id=request.id, what=label, actor_id=event.actor_id,
+        at=event.at, request_id=request.id, action=event.action, actor_id=event.actor_id,
         actor_name=event.actor_name, outcome=event.outcome, state_from=state_from,
-        state_to=state_to, comment=_comment_of(request, event),
-        detail=json.dumps(detail, sort_keys=True, ensure_ascii=False) if detail else "",
+        state_to=state_to, deciders_from=moved_from, deciders_to=moved_to,
+        comment=_comment_of(request, event), detail=detail,
         source=f"audit event {recorded.id}",
-        chain="after the break" if after_break else "verified",
+        chain="verified" if chain.holds(recorded.id) else "after the break",
     )
 
 
@@ -163,83 +161,54 @@ def _comment_of(request: Request, event: AuditEvent) -> str:
     return ""
 
 
-def _message_entry(request: Request, message: SentMessage,
-                   names: dict[str, str]) -> TimelineEntry:
-    to = names.get(message.recipient_id, message.recipient_id)
-    sent = f", sent {utc_iso(message.sent_at)}" if message.sent_at else ""
+def _message_entry(request: Request, message: SentMessage) -> TimelineEntry:
     return TimelineEntry(
-        at=message.queued_at, request_id=request.id,
-        what=f"{MESSAGE_LABELS.get(message.kind, message.kind)} to {to}",
+        at=message.queued_at, request_id=request.id, action=message.kind,
         actor_id="signoff", actor_name="Signoff", outcome=message.state, state_from="",
-        state_to="", comment="",
-        detail=f"recipient {message.recipient_id}; {message.attempts} attempt(s){sent}",
-        source="message", chain="",
+        state_to="", deciders_from="", deciders_to="", comment="", detail={},
+        source="message", chain="", recipient_id=message.recipient_id,
+        sent_at=message.sent_at, attempts=message.attempts,
     )
 
 
-def summary(evidence: RequestEvidence) -> dict[str, str]:
-    """One row per request: what it asked, who asked, where it stands, who decided and when."""
-    r = evidence.request
-    final = r.final_decision
-    return {
-        "request_id": r.id, "kind": r.kind.value, "asset": r.asset_name, "title": r.title,
-        "requester_id": r.requester_id, "requester_name": r.requester_name,
-        "created_at": utc_iso(r.created_at), "state": r.state.value,
-        "decided_by": final.decider_name if final else "",
-        "decided_at": utc_iso(final.decided_at) if final else "",
-        "outcome": final.outcome.value if final else "",
-        "expires_on": r.expires_on.isoformat() if r.expires_on else "",
-        "decisions": str(len(r.decisions)),
-        "reminders": str(sum(m.kind != "escalation" for m in evidence.messages)),
-        "escalations": str(sum(e.event.action == "request.escalated" for e in evidence.events)),
-        "updated_at": utc_iso(r.updated_at),
-    }
+def delegations_affecting(
+    requests: Sequence[RequestEvidence], delegation_events: Sequence[RecordedEvent]
+) -> list[DelegationEvidence]:
+    """The delegations that affected the exported requests, oldest first: one that re-routed
+    a request (its start or end names it), or that ran when a request was submitted and so
+    routed it to the delegate from the start (the pair is among the request's stand-ins)."""
+    by_id: dict[str, list[RecordedEvent]] = {}
+    for recorded in sorted(delegation_events, key=lambda r: r.id):
+        if recorded.event.action in DELEGATION_ACTIONS:
+            by_id.setdefault(recorded.event.detail.get("delegation", ""), []).append(recorded)
+    found = []
+    for delegation_id, events in by_id.items():
+        affected = [e.request.id for e in requests if _affected(e, delegation_id, events)]
+        if delegation_id and affected:
+            found.append(DelegationEvidence(delegation_id, tuple(events), tuple(affected)))
+    return found
 
 
-def request_document(evidence: RequestEvidence, chain: ChainResult,
-                     names: dict[str, str] | None = None) -> dict[str, object]:
-    """The whole record of one request, as the JSON export carries it."""
-    r = evidence.request
-    return {
-        "request": {
-            **summary(evidence), "justification": r.justification,
-            "risk": r.risk.value if r.risk else None, "controls": r.controls,
-            "change_ref": r.change_ref, "rollback_of": r.rollback_of,
-            "emergency": r.emergency, "rule": r.rule.value, "version": r.version,
-        },
-        "decisions": [
-            {"outcome": d.outcome.value, "decider_id": d.decider_id,
-             "decider_name": d.decider_name, "decided_at": utc_iso(d.decided_at),
-             "comment": d.comment}
-            for d in r.decisions
-        ],
-        "notes": [
-            {"kind": n.kind, "author_id": n.author_id, "author_name": n.author_name,
-             "at": utc_iso(n.at), "text": n.text}
-            for n in r.notes
-        ],
-        "messages": [
-            {"kind": m.kind, "recipient_id": m.recipient_id, "queued_at": utc_iso(m.queued_at),
-             "state": m.state, "sent_at": utc_iso(m.sent_at) if m.sent_at else None,
-             "attempts": m.attempts}
-            for m in evidence.messages
-        ],
-        "audit_events": [
-            {"id": e.id, "hash": e.hash, "at": utc_iso(e.event.at), "action": e.event.action,
-             "outcome": e.event.outcome, "actor_id": e.event.actor_id,
-             "actor_name": e.event.actor_name, "channel": e.event.source.channel,
-             "conversation_id": e.event.source.conversation_id,
-             "activity_id": e.event.source.activity_id, "detail": dict(e.event.detail)}
-            for e in evidence.events
-        ],
-        "timeline": [timeline_row(t) for t in timeline(evidence, chain, names)],
-    }
+def _affected(evidence: RequestEvidence, delegation_id: str,
+              events: Sequence[RecordedEvent]) -> bool:
+    request = evidence.request
+    if any(request.id in _named(e) for e in events):
+        return True
+    if any(e.event.action == "request.rerouted"
+           and e.event.detail.get("delegation") == delegation_id for e in evidence.events):
+        return True
+    started = next((e.event for e in events if e.event.action == "delegation.started"), None)
+    if started is None:
+        return False
+    pair = (started.detail.get("delegator", ""), started.detail.get("delegate", ""))
+    ended = next((e.event.at for e in events if e.event.action == "delegation.ended"), None)
+    until = started.detail.get("until", "")
+    end = ended or (ends_at(datetime.fromisoformat(until).date()) if until else None)
+    return (pair in request.stand_ins and started.at <= request.created_at
+            and (end is None or request.created_at < end))
 
 
-TIMELINE_COLUMNS = ("at", "request_id", "what", "actor_id", "actor_name", "outcome",
-                    "state_from", "state_to", "comment", "detail", "source", "chain")
+def _named(recorded: RecordedEvent) -> set[str]:
+    """The requests a delegation event says it moved."""
+    return {r.strip() for r in recorded.event.detail.get("requests", "").split(",") if r.strip()}
 
-
-def timeline_row(entry: TimelineEntry) -> dict[str, str]:
-    return {name: utc_iso(entry.at) if name == "at" else str(getattr(entry, name))
-            for name in TIMELINE_COLUMNS}

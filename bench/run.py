@@ -364,13 +364,14 @@ def _db_checks(database_url: str) -> dict[str, Any]:
 
 
 async def _verify_chain(database_url: str) -> int | None:
+    """The id of the first audit event that does not fit the chain, or None if it holds."""
+    from storage.audit_chain import SqlAuditChain
     from storage.engine import create_engine
-    from storage.uow import uow_factory
 
     engine = create_engine(database_url)
     try:
-        async with uow_factory(engine)() as uow:
-            return await uow.verify_audit_chain()
+        broken = (await SqlAuditChain(engine).verify()).broken
+        return broken.event_id if broken is not None else None
     finally:
         await engine.dispose()
 

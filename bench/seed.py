@@ -26,10 +26,11 @@ from sqlalchemy.engine import make_url
 from sqlmodel import Session, col
 
 from approvals import services
+from approvals.audit_chain import GENESIS_HASH, canonical_json
 from approvals.model import Actor, AuditEvent, Request, RequestDraft, RequestKind, Risk, Source
 from approvals.ports import SystemClock, UnitOfWork
 from catalog.loader import load_catalog
-from storage.audit_log import GENESIS_HASH, _canonical_json, chain_hash
+from storage.audit_log import chain_hash
 from storage.request_rows import request_row
 from storage.tables import AuditEventRow, CardMessageRow, RequestCounterRow, table_of
 from storage.upsert import upsert
@@ -141,7 +142,7 @@ async def seed_pending(database_url: str, service_url: str, count: int,
                     at=audit.at.astimezone(UTC), channel=audit.source.channel,
                     conversation_id=audit.source.conversation_id,
                     activity_id=audit.source.activity_id,
-                    detail=_canonical_json(dict(audit.detail)), prev_hash=prev, hash="",
+                    detail=canonical_json(dict(audit.detail)), prev_hash=prev, hash="",
                 )
                 row.hash = prev = chain_hash(row)
                 session.add(row)

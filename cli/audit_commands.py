@@ -117,24 +117,20 @@ async def run_verify(args: argparse.Namespace, settings: Settings) -> int:
     except (CheckpointUnreadable, OSError) as error:
         print(f"signoff audit verify: {error}", file=sys.stderr)  # noqa: T201
         return BAD_INPUT
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.audit_chain import SqlAuditChain
-    from storage.engine import create_engine
+    from storage.command_engine import command_engine
+    from storage.engine import DatabaseUnavailable
 
-    engine = create_engine(settings.database_url)
     try:
-        chain = SqlAuditChain(engine)
-        if checkpoint is None:
-            report, late = await chain.verify(), None
-        else:
-            report, late = await chain.verify_against(checkpoint)
-    except (SQLAlchemyError, OSError) as error:
-        print(f"signoff audit verify: the database could not be read: {error}",  # noqa: T201
-              file=sys.stderr)
+        async with command_engine(settings.database_url) as engine:
+            chain = SqlAuditChain(engine)
+            if checkpoint is None:
+                report, late = await chain.verify(), None
+            else:
+                report, late = await chain.verify_against(checkpoint)
+    except DatabaseUnavailable as error:
+        print(f"signoff audit verify: {error}", file=sys.stderr)  # noqa: T201
         return UNREADABLE
-    finally:
-        await engine.dispose()
     print(describe_report(report, late))  # noqa: T201
     if checkpoint is not None and report.intact and late is None:
         print(f"Checkpoint {checkpoint.hash} found in the chain.")  # noqa: T201
@@ -146,28 +142,24 @@ async def run_checkpoint(args: argparse.Namespace, settings: Settings) -> int:
         print("signoff audit checkpoint: --post needs SIGNOFF_CHECKPOINT_CHAT=<Teams "  # noqa: T201
               "conversation id> (the chat the bot posts checkpoints to)", file=sys.stderr)
         return BAD_INPUT
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.audit_chain import SqlAuditChain
-    from storage.engine import create_engine
+    from storage.command_engine import command_engine
+    from storage.engine import DatabaseUnavailable
 
-    engine = create_engine(settings.database_url)
     try:
-        report = await SqlAuditChain(engine).verify()
-        checkpoint = checkpoint_of(report)
-        if checkpoint is None:
-            print(describe_report(report), file=sys.stderr)  # noqa: T201
-            print("signoff audit checkpoint: nothing to checkpoint: the chain is empty or "  # noqa: T201
-                  "broken", file=sys.stderr)
-            return BROKEN if report.broken else BAD_INPUT
-        if args.post:
-            await post_checkpoint(engine, checkpoint, settings.checkpoint_chat)
-    except (SQLAlchemyError, OSError) as error:
-        print(f"signoff audit checkpoint: the database could not be read: {error}",  # noqa: T201
-              file=sys.stderr)
+        async with command_engine(settings.database_url) as engine:
+            report = await SqlAuditChain(engine).verify()
+            checkpoint = checkpoint_of(report)
+            if checkpoint is None:
+                print(describe_report(report), file=sys.stderr)  # noqa: T201
+                print("signoff audit checkpoint: nothing to checkpoint: the chain is empty "  # noqa: T201
+                      "or broken", file=sys.stderr)
+                return BROKEN if report.broken else BAD_INPUT
+            if args.post:
+                await post_checkpoint(engine, checkpoint, settings.checkpoint_chat)
+    except DatabaseUnavailable as error:
+        print(f"signoff audit checkpoint: {error}", file=sys.stderr)  # noqa: T201
         return UNREADABLE
-    finally:
-        await engine.dispose()
     if args.json:
         print(json.dumps(checkpoint.as_json(), indent=2))  # noqa: T201
     else:

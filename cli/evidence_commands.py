@@ -1,6 +1,7 @@
 """`signoff evidence --from DATE --to DATE [--asset NAME] [--out DIR]`: every request made in
-the period with its decisions, reminders, escalations and state changes, as CSV, JSON and an
-HTML report, each stating the audit chain's verification result.
+the period with its decisions, reminders, escalations and state changes, and the delegations
+that moved or routed them, as CSV, JSON and an HTML report, each stating the audit chain's
+verification result.
 
 Exit codes: 0 written and the chain verified; 1 written but the chain is broken; 2 bad input;
 3 the database could not be read.
@@ -17,22 +18,24 @@ from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 from typing import Any
 
-from approvals.audit_chain import utc_iso
 from approvals.catalog import Catalog, CatalogError
-from approvals.evidence import (
+from approvals.evidence import chain_result, delegations_affecting, timeline
+from approvals.ports import SystemClock
+from cli.evidence_document import (
+    DELEGATION_COLUMNS,
     TIMELINE_COLUMNS,
-    chain_result,
-    request_document,
+    EvidenceExport,
+    chain_sentence,
+    delegation_rows,
+    document,
     summary,
-    timeline,
     timeline_row,
 )
-from approvals.ports import SystemClock
-from cli.evidence_report import EvidenceExport, render_report
+from cli.evidence_report import render_report
 from settings import Settings
 
 OK, BROKEN, BAD_INPUT, UNREADABLE = 0, 1, 2, 3
-FILES = ("requests.csv", "timeline.csv", "evidence.json", "report.html")
+FILES = ("requests.csv", "timeline.csv", "delegations.csv", "evidence.json", "report.html")
 # A spreadsheet runs a cell that starts with one of these as a formula (CSV injection).
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -67,31 +70,29 @@ async def run_evidence(args: argparse.Namespace, settings: Settings) -> int:
         print(f"signoff evidence: --out {out} is a file, not a directory",  # noqa: T201
               file=sys.stderr)
         return BAD_INPUT
-    from sqlalchemy.exc import SQLAlchemyError
-
     from storage.audit_chain import SqlAuditChain
-    from storage.engine import create_engine
+    from storage.command_engine import command_engine
+    from storage.engine import DatabaseUnavailable
     from storage.evidence import SqlEvidenceReader
 
     catalog = _load_catalog(settings)
     asset = _asset_name(catalog, args.asset)
     start = datetime.combine(args.start, time(), UTC)
     end = datetime.combine(args.end + timedelta(days=1), time(), UTC)
-    engine = create_engine(settings.database_url)
     try:
-        requests = await SqlEvidenceReader(engine).gather(start, end, asset)
-        chain = chain_result(await SqlAuditChain(engine).verify())
-    except (SQLAlchemyError, OSError) as error:
-        print(f"signoff evidence: the database could not be read: {error}",  # noqa: T201
-              file=sys.stderr)
+        async with command_engine(settings.database_url) as engine:
+            requests, delegation_events = await SqlEvidenceReader(engine).gather(
+                start, end, asset)
+            chain = chain_result(await SqlAuditChain(engine).verify())
+    except DatabaseUnavailable as error:
+        print(f"signoff evidence: {error}", file=sys.stderr)  # noqa: T201
         return UNREADABLE
-    finally:
-        await engine.dispose()
     export = EvidenceExport(args.start, args.end, asset, SystemClock().now(), chain,
-                            requests, _names(catalog))
+                            requests, _names(catalog),
+                            delegations_affecting(requests, delegation_events))
     write_export(export, out)
     print(f"Wrote {len(requests)} request(s) to {out}/ ({', '.join(FILES)}, SHA256SUMS)")  # noqa: T201
-    print(chain.sentence)  # noqa: T201
+    print(chain_sentence(chain))  # noqa: T201
     return OK if chain.verified else BROKEN
 
 
@@ -100,30 +101,19 @@ def _is_a_file(path: Path) -> bool:
 
 
 def write_export(export: EvidenceExport, out: Path) -> None:
-    """The four files and a SHA256SUMS of them, in `out`."""
+    """The five files and a SHA256SUMS of them, in `out`."""
     out.mkdir(parents=True, exist_ok=True)
     chain = export.chain
     summaries = [summary(e) for e in export.requests]
-    entries = [timeline_row(t) for e in export.requests
-               for t in timeline(e, chain, export.names)]
+    entries = [timeline_row(t, export.names) for e in export.requests
+               for t in timeline(e, chain)]
+    delegations = [row for d in export.delegations for row in delegation_rows(d, chain)]
     _write_csv(out / "requests.csv", list(summaries[0]) if summaries else ["request_id"],
                summaries)
     _write_csv(out / "timeline.csv", list(TIMELINE_COLUMNS), entries)
-    document = {
-        "period": {"from": export.start.isoformat(), "to": export.end.isoformat(),
-                   "asset": export.asset, "time_zone": "UTC"},
-        "generated_at": utc_iso(export.generated_at),
-        "chain": {
-            "verified": chain.verified, "events": chain.count, "head_event_id": chain.head_id,
-            "head_hash": chain.head_hash,
-            "head_at": utc_iso(chain.head_at) if chain.head_at else None,
-            "broken_event_id": chain.broken_id, "broken_kind": chain.broken_kind,
-            "explanation": chain.explanation, "statement": chain.sentence,
-        },
-        "requests": [request_document(e, chain, export.names) for e in export.requests],
-    }
+    _write_csv(out / "delegations.csv", list(DELEGATION_COLUMNS), delegations)
     (out / "evidence.json").write_text(
-        json.dumps(document, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+        json.dumps(document(export), indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
     (out / "report.html").write_text(render_report(export), encoding="utf-8")
     sums = [f"{hashlib.sha256((out / name).read_bytes()).hexdigest()}  {name}" for name in FILES]
     (out / "SHA256SUMS").write_text("\n".join(sums) + "\n", encoding="utf-8")

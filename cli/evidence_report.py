@@ -1,27 +1,29 @@
 """The evidence export as one self-contained HTML page: the chain's verification result, a
-summary table, and each request's timeline. Every value is escaped; no scripts, no links out."""
+summary table, each request's timeline, and the delegations that affected them. Every value is
+escaped; no scripts, no links out."""
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import datetime
 from html import escape
 
 from approvals.audit_chain import utc_iso
-from approvals.evidence import ChainResult, RequestEvidence, TimelineEntry, summary, timeline
-
-
-@dataclass(frozen=True)
-class EvidenceExport:
-    start: date
-    end: date  # inclusive
-    asset: str | None
-    generated_at: datetime
-    chain: ChainResult
-    requests: list[RequestEvidence]
-    names: dict[str, str]  # person id -> display name, where the catalog knows them
-
+from approvals.evidence import (
+    ChainResult,
+    DelegationEvidence,
+    RequestEvidence,
+    TimelineEntry,
+    timeline,
+)
+from cli.evidence_document import (
+    EvidenceExport,
+    chain_sentence,
+    delegation_rows,
+    detail_text,
+    summary,
+    what,
+)
 
 STYLE = """
 body{font-family:"Segoe UI",system-ui,sans-serif;margin:24px;color:#242424;font-size:14px}
@@ -57,13 +59,14 @@ def render_report(export: EvidenceExport) -> str:
     ]
     for evidence in export.requests:
         parts.append(_request_section(evidence, export.chain, export.names))
+    parts.append(_delegations_section(export.delegations, export.chain))
     parts.append("</body></html>")
     return "\n".join(parts)
 
 
 def _chain_box(chain: ChainResult) -> str:
     css = "ok" if chain.verified else "bad"
-    return f'<div class="chain {css}">{_e(chain.sentence)}</div>'
+    return f'<div class="chain {css}">{_e(chain_sentence(chain))}</div>'
 
 
 SUMMARY = (("request_id", "Request"), ("kind", "Kind"), ("asset", "Asset"), ("title", "Title"),
@@ -107,23 +110,47 @@ def _request_section(evidence: RequestEvidence, chain: ChainResult,
     if r.change_ref:
         facts += [("Change reference", r.change_ref), ("Rolls back", r.rollback_of)]
     fact_rows = "".join(f"<tr><td>{_e(k)}</td><td>{_e(v)}</td></tr>" for k, v in facts)
-    entries = [_timeline_row(t) for t in timeline(evidence, chain, names)]
+    entries = [_timeline_row(t, names) for t in timeline(evidence, chain)]
     return (f'<h2 id="{_e(r.id)}">{_e(r.id)}: {_e(r.title)}</h2>'
             f'<table class="facts">{fact_rows}</table>'
             + _table(["Time (UTC)", "What", "Who", "State", "Comment", "Record"], entries))
 
 
-def _timeline_row(t: TimelineEntry) -> str:
-    css = ("refused" if t.outcome == "refused" else "message" if t.source == "message"
+def _timeline_row(t: TimelineEntry, names: dict[str, str]) -> str:
+    css = ("refused" if t.outcome == "refused" else "message" if t.is_message
            else "unverified" if t.chain == "after the break" else "")
     who = t.actor_name if t.actor_id == t.actor_name.lower() else f"{t.actor_name} ({t.actor_id})"
     state = f"{t.state_from} \u2192 {t.state_to}" if t.state_to else ""
     record = t.source + (" (not verified)" if t.chain == "after the break" else "")
-    detail = f"<br><small>{_e(t.detail)}</small>" if t.detail else ""
-    cells = [f'<td class="t">{_e(_time(t.at))}</td>', f"<td>{_e(t.what)}{detail}</td>",
+    details = detail_text(t)
+    detail = f"<br><small>{_e(details)}</small>" if details else ""
+    cells = [f'<td class="t">{_e(_time(t.at))}</td>', f"<td>{_e(what(t, names))}{detail}</td>",
              f"<td>{_e(who)}</td>", f"<td>{_e(state)}</td>", f"<td>{_e(t.comment)}</td>",
              f"<td>{_e(record)}</td>"]
     return f'<tr class="{css}">{"".join(cells)}</tr>'
+
+
+def _delegations_section(delegations: Sequence[DelegationEvidence],
+                         chain: ChainResult) -> str:
+    heading = "<h2>Delegations in the period</h2>"
+    if not delegations:
+        return heading + "<p>No delegation moved or routed these requests.</p>"
+    rows = []
+    for delegation in delegations:
+        for row in delegation_rows(delegation, chain):
+            css = "unverified" if row["chain"] == "after the break" else ""
+            record = row["source"] + (" (not verified)" if css else "")
+            cells = [
+                f'<td class="t">{_e(_time(datetime.fromisoformat(row["at"])))}</td>',
+                f"<td>{_e(row['what'])}<br><small>{_e(row['delegation'])}</small></td>",
+                f"<td>{_e(row['actor_name'])} ({_e(row['actor_id'])})</td>",
+                f"<td>{_e(row['delegator_name'])} \u2192 {_e(row['delegate_name'])}</td>",
+                f"<td>{_e(row['until'])}</td>", f"<td>{_e(row['requests_moved'])}</td>",
+                f"<td>{_e(row['requests_in_export'])}</td>", f"<td>{_e(record)}</td>"]
+            rows.append(f'<tr class="{css}">{"".join(cells)}</tr>')
+    return heading + _table(["Time (UTC)", "What", "Who", "Decisions of \u2192 go to",
+                             "Until (UTC day)", "Requests moved", "Requests in this export",
+                             "Record"], rows)
 
 
 def _table(headings: Iterable[str], rows: Sequence[str]) -> str:

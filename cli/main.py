@@ -13,7 +13,9 @@ import sys
 from collections.abc import Sequence
 
 # Module names under cli/, e.g. "catalog_commands".
-GROUPS: list[str] = ["audit_commands", "evidence_commands", "catalog_commands"]
+GROUPS: list[str] = [
+    "audit_commands", "evidence_commands", "catalog_commands", "migrate_commands",
+]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -27,14 +29,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    from settings import Settings
+    from settings import Settings, one_line
 
     logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     args = build_parser().parse_args(argv)
     try:
         settings = Settings()
     except ValueError as error:
-        print(f"signoff: {error}", file=sys.stderr)  # noqa: T201
+        print(f"signoff: {one_line(error)}", file=sys.stderr)  # noqa: T201
         return 2
     code: int = asyncio.run(args.func(args, settings))
     return code

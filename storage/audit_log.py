@@ -10,15 +10,13 @@ from sqlalchemy import func
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from approvals.audit_chain import GENESIS_HASH as GENESIS_HASH
-from approvals.audit_chain import ChainRecord, canonical_json, event_hash
+from approvals.audit_chain import GENESIS_HASH, ChainRecord, canonical_json, event_hash
 from approvals.model import AuditEvent, Source
 from storage.tables import AuditEventRow
 
 # pg_advisory_xact_lock key ("SIGNOFF" in ASCII): held from reading the last hash to commit,
 # so two transactions can never chain onto the same predecessor.
 AUDIT_CHAIN_LOCK = 0x5349474E4F4646
-VERIFY_BATCH = 500
 
 
 _canonical_json = canonical_json
@@ -65,37 +63,11 @@ class SqlAuditLog:
         )).all()
         return [_to_event(r) for r in rows]
 
-    async def verify_chain(self) -> int | None:
-        """The id of the first event whose hash or link does not hold, or None if all hold."""
-        expected_prev = GENESIS_HASH
-        after = 0
-        while True:
-            rows = (await self._session.exec(
-                select(AuditEventRow).where(col(AuditEventRow.id) > after)
-                .order_by(col(AuditEventRow.id)).limit(VERIFY_BATCH)
-                .execution_options(populate_existing=True)
-            )).all()
-            if not rows:
-                return None
-            for row in rows:
-                assert row.id is not None
-                if row.prev_hash != expected_prev or row.hash != _recomputed(row):
-                    return row.id
-                expected_prev = row.hash
-                after = row.id
-
     async def _last_hash(self) -> str:
         last = (await self._session.exec(
             select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
         )).first()
         return last if last is not None else GENESIS_HASH
-
-
-def _recomputed(row: AuditEventRow) -> str | None:
-    try:
-        return chain_hash(row)
-    except ValueError:  # detail is no longer JSON: tampered with
-        return None
 
 
 def _to_event(row: AuditEventRow) -> AuditEvent:

@@ -1,5 +1,6 @@
 """The evidence repository: requests made in a time range, with everything recorded about
-them. Read-only, in one transaction (one snapshot of the records on PostgreSQL)."""
+them, and the delegations' audit events (they name no request). Read-only, in one transaction
+(one snapshot of the records on PostgreSQL)."""
 
 from __future__ import annotations
 
@@ -14,7 +15,13 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from approvals.evidence import EVIDENCE_MESSAGES, RecordedEvent, RequestEvidence, SentMessage
+from approvals.evidence import (
+    DELEGATION_ACTIONS,
+    EVIDENCE_MESSAGES,
+    RecordedEvent,
+    RequestEvidence,
+    SentMessage,
+)
 from approvals.model import AuditEvent, Source
 from storage.engine import session_factory
 from storage.request_rows import to_request
@@ -28,9 +35,10 @@ class SqlEvidenceReader:
     def __init__(self, engine: AsyncEngine) -> None:
         self._sessions = session_factory(engine)
 
-    async def gather(self, start: datetime, end: datetime,
-                     asset: str | None = None) -> list[RequestEvidence]:
-        """Requests created in [start, end), of one asset if named, oldest first."""
+    async def gather(self, start: datetime, end: datetime, asset: str | None = None
+                     ) -> tuple[list[RequestEvidence], list[RecordedEvent]]:
+        """Requests created in [start, end), of one asset if named, oldest first; and every
+        delegation event (approvals.evidence.delegations_affecting picks those that matter)."""
         async with self._sessions() as session, session.begin():
             query = select(RequestRow).where(col(RequestRow.created_at) >= start,
                                              col(RequestRow.created_at) < end)
@@ -46,6 +54,10 @@ class SqlEvidenceReader:
             messages = await _by_request(
                 session, OutboxRow, ids, col(OutboxRow.created_at), col(OutboxRow.id),
                 where=col(OutboxRow.kind).in_(EVIDENCE_MESSAGES))
+            delegation_events = (await session.exec(
+                select(AuditEventRow).where(col(AuditEventRow.request_id).is_(None),
+                                            col(AuditEventRow.action).in_(DELEGATION_ACTIONS))
+                .order_by(col(AuditEventRow.id)))).all()
         return [
             RequestEvidence(
                 request=to_request(r, decisions[r.id], notes[r.id]),
@@ -53,7 +65,7 @@ class SqlEvidenceReader:
                 messages=tuple(_message(m) for m in messages[r.id]),
             )
             for r in requests
-        ]
+        ], [_recorded(e) for e in delegation_events]
 
 
 async def _by_request(

@@ -1,6 +1,6 @@
 """The repositories a unit of work hands out (one module each; gathered here)."""
 
-from storage.audit_log import GENESIS_HASH, SqlAuditLog, chain_hash
+from storage.audit_log import SqlAuditLog, chain_hash
 from storage.card_messages import CardMessage, CardMessageRepository
 from storage.conversations import ConversationRef, ConversationRefRepository
 from storage.jobs import ClaimedJob, JobStore, SqlJobQueue
@@ -9,7 +9,6 @@ from storage.request_repository import OPEN_STATES, SqlRequestRepository
 from storage.work_queue import Backlog
 
 __all__ = [
-    "GENESIS_HASH",
     "OPEN_STATES",
     "Backlog",
     "CardMessage",

@@ -120,10 +120,6 @@ class SqlUnitOfWork:
         if self._on_queued is not None and (self._outbox.queued or self._jobs.queued):
             self._on_queued()  # the relay and scheduler need not wait for their next poll
 
-    async def verify_audit_chain(self) -> int | None:
-        """The id of the first audit event whose hash chain breaks, or None."""
-        return await self._audit.verify_chain()
-
 
 UnitOfWorkFactory = Callable[[], SqlUnitOfWork]
 

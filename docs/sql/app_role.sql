@@ -1,5 +1,5 @@
 -- Signoff on PostgreSQL: the app's role may add to and read the audit trail, never change it.
--- Run as the owner (migration) role, after every migration (it is safe to run again).
+-- Run as the owner (migration) role, after every `signoff migrate` (it is safe to run again).
 -- Tested by tests/integration/test_audit_roles.py, which runs this file as it is.
 GRANT USAGE ON SCHEMA public TO signoff_app;
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO signoff_app;

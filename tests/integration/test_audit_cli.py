@@ -118,3 +118,22 @@ async def test_post_queues_the_checkpoint_for_the_configured_chat(
     assert last.action == "audit.checkpoint_posted" and last.actor_id == "cli"
     assert json.loads(last.detail)["chat"] == "19:audit@thread.v2"
     assert after.code == 0 and "12 events; head event 12" in after.out
+
+
+@pytest.mark.parametrize("command", [
+    ("audit", "verify"), ("audit", "checkpoint"),
+    ("evidence", "--from", "2026-03-01", "--to", "2026-03-31"),
+])
+async def test_a_database_that_cannot_be_read_gets_one_line_and_exit_code_3(
+    command: tuple[str, ...], tmp_path: Path
+) -> None:
+    never_migrated = f"sqlite+aiosqlite:///{tmp_path / 'empty.db'}"
+    refused = "postgresql+asyncpg://signoff@127.0.0.1:9/signoff"  # nothing listens on port 9
+
+    runs = [await signoff(url, tmp_path, *command) for url in (never_migrated, refused)]
+
+    for run in runs:
+        assert run.code == 3, run.err
+        assert run.err.startswith(f"signoff {command[0]}") and run.err.count("\n") == 1
+        assert "the database could not be read" in run.err and "Traceback" not in run.err
+    assert not (tmp_path / "evidence-2026-03-01-to-2026-03-31").exists()

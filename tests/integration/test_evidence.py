@@ -8,7 +8,7 @@ import csv
 import hashlib
 import json
 from collections.abc import AsyncIterator
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -16,11 +16,19 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from approvals import services
+from approvals.model import Actor, Source
 from cli.evidence_commands import run_evidence
 from settings import Settings
 from storage.uow import uow_factory
-from tests.integration.audit_history import history_catalog, seed_history
-from tests.integration.support import FixedClock
+from tests.integration.audit_history import (
+    ALICE,
+    OWEN,
+    exception,
+    history_catalog,
+    seed_history,
+)
+from tests.integration.support import FixedClock, aad
 from tests.integration.tampering import tamper
 from tests.signoff_cli import signoff
 
@@ -78,8 +86,11 @@ async def test_the_month_exported_as_csv_json_and_html(
         ("submitted", "alice", "", "pending", ""),
         ("reminder to decide to bea", "signoff", "", "", ""),
         ("reminder to decide to bea", "signoff", "", "", ""),
-        ("escalated", "signoff", "", "", ""),
+        ("escalated: Bea Backup \u2192 Mona Manager", "signoff", "", "", ""),
     ]
+    escalated = [r for r in timeline if r["request_id"] == "EXC-2"][-1]
+    assert (escalated["deciders_from"], escalated["deciders_to"]) == (
+        "Bea Backup", "Mona Manager")
     assert rows_of(timeline, "EXC-3")[1:] == [
         ("tried: approved (refused: SelfDecision)", "alice", "", "", ""),
         ("rejected", "bea", "pending", "rejected", "too risky"),
@@ -155,3 +166,57 @@ async def test_the_command_refuses_a_period_that_ends_before_it_starts(
 
     assert backwards == 2 and not (tmp_path / "evidence.json").exists()
     assert not_a_date.code == 2 and "'March' is not a date like 2026-03-31" in not_a_date.err
+
+
+async def test_delegations_that_moved_or_routed_requests_are_in_every_file(
+    seeded: AsyncEngine, database_url: str, clock: FixedClock, tmp_path: Path
+) -> None:
+    """Owen delegates to Bea: his undecided EXC-4 moves to her, EXC-5 goes to her from the
+    start; `delegation off` brings both back. Mona's delegation touches no exported request."""
+    catalog, uows = history_catalog(), uow_factory(seeded, clock)
+    clock.advance(days=1)
+    exc4 = await services.submit_request(uows(), catalog, clock,
+                                         exception("payments-api", "Open port 8443", clock),
+                                         ALICE, Source(activity_id="d1"))
+    clock.advance(hours=1)
+    await services.start_delegation(uows(), catalog, clock, OWEN, "bea",
+                                    clock.now().date() + timedelta(days=5), Source())
+    clock.advance(hours=1)
+    exc5 = await services.submit_request(uows(), catalog, clock,
+                                         exception("payments-api", "Open port 8444", clock),
+                                         ALICE, Source(activity_id="d2"))
+    await services.start_delegation(uows(), catalog, clock, Actor(aad(5), "Mona Manager"),
+                                    "owen", clock.now().date() + timedelta(days=2), Source())
+    clock.advance(hours=1)
+    await services.end_delegation(uows(), catalog, clock, OWEN, Source())
+
+    code = await export(database_url, tmp_path, "2026-03-01", "2026-03-31", "payments-api")
+
+    timeline = read_csv(tmp_path / "timeline.csv")
+    delegations = read_csv(tmp_path / "delegations.csv")
+    document = json.loads((tmp_path / "evidence.json").read_text("utf-8"))
+    html = (tmp_path / "report.html").read_text("utf-8")
+    assert code == 0
+    moves = [(r["what"], r["state_from"], r["state_to"], r["deciders_from"], r["deciders_to"])
+             for r in timeline if r["request_id"] == exc4.id][1:]
+    assert moves == [
+        ("re-routed by a delegation: Owen Owner \u2192 Bea Backup", "", "", "Owen Owner",
+         "Bea Backup"),
+        ("re-routed by a delegation: Bea Backup \u2192 Owen Owner", "", "", "Bea Backup",
+         "Owen Owner"),
+    ]
+    owens = [d for d in document["delegations"] if d["delegator_id"] == "owen"]
+    assert [d["delegator_id"] for d in document["delegations"]] == ["owen"]  # not Mona's
+    assert owens[0]["requests_in_export"] == [exc4.id, exc5.id]
+    assert [e["action"] for e in owens[0]["audit_events"]] == [
+        "delegation.started", "delegation.ended"]
+    assert [(r["what"], r["delegator_id"], r["delegator_name"], r["delegate_id"],
+             r["delegate_name"], r["requests_moved"], r["requests_in_export"], r["chain"])
+            for r in delegations] == [
+        ("delegation started", "owen", "Owen Owner", "bea", "Bea Backup", exc4.id,
+         f"{exc4.id}, {exc5.id}", "verified"),
+        ("delegation ended", "owen", "Owen Owner", "bea", "Bea Backup",
+         f"{exc4.id}, {exc5.id}", f"{exc4.id}, {exc5.id}", "verified"),
+    ]
+    assert "<h2>Delegations in the period</h2>" in html
+    assert "Owen Owner \u2192 Bea Backup" in html and "Mona Manager \u2192" not in html

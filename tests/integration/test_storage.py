@@ -13,6 +13,7 @@ from sqlalchemy.exc import StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from approvals import services
+from approvals.audit_chain import BreakKind
 from approvals.catalog import Catalog
 from approvals.errors import AlreadyDecided
 from approvals.model import (
@@ -26,6 +27,7 @@ from approvals.model import (
     Source,
     State,
 )
+from storage.audit_chain import SqlAuditChain
 from storage.dialog_state import DialogStateStore, EtagConflict
 from storage.migrate import head_revision, migrate
 from storage.uow import SqlUnitOfWork, uow_factory
@@ -125,7 +127,7 @@ async def test_compare_and_set_refuses_a_stale_version(uows: Uows, clock: FixedC
 
 
 async def test_twenty_simultaneous_clicks_leave_one_decision(
-    uows: Uows, catalog: Catalog, clock: FixedClock
+    uows: Uows, engine: AsyncEngine, catalog: Catalog, clock: FixedClock
 ) -> None:
     request_id = await submit(uows, catalog, clock)
     clicks = [
@@ -146,14 +148,14 @@ async def test_twenty_simultaneous_clicks_leave_one_decision(
     async with uows() as uow:
         stored = await uow.requests.get(request_id)
         events = await uow.audit.for_request(request_id)
-        broken = await uow.verify_audit_chain()
+    chain = await SqlAuditChain(engine).verify()
     assert stored is not None and len(stored.decisions) == 1
     assert stored.state is winners[0].state and stored.version == 2
     decided = [e for e in events if e.action.startswith("decision.") and e.outcome == "ok"]
     refused = [e for e in events if e.action.startswith("decision.") and e.outcome == "refused"]
     assert len(decided) == 1 and len(refused) == 19
     assert decided[0].actor_id == stored.decisions[0].decider_id
-    assert broken is None
+    assert chain.intact and chain.count == len(events)
 
 
 async def test_nothing_is_kept_without_commit(uows: Uows, clock: FixedClock) -> None:
@@ -184,22 +186,22 @@ async def test_the_audit_chain_holds_and_shows_tampering(
                 detail={"asset": "payments-api", "n": str(i)},
             ))
         await uow.commit()
+    intact = await SqlAuditChain(engine).verify()
     async with uows() as uow:
-        intact = await uow.verify_audit_chain()
         events = await uow.audit.for_request("EXC-2")
     async with engine.begin() as connection:
         second = (await connection.execute(
             text("SELECT id FROM audit_events ORDER BY id LIMIT 1 OFFSET 1"))).scalar_one()
     await tamper(engine, "UPDATE audit_events SET detail = '{\"asset\":\"ledger-db\",\"n\":\"1\"}' "
                          f"WHERE id = {second}")
-    async with uows() as uow:
-        tampered = await uow.verify_audit_chain()
+    tampered = await SqlAuditChain(engine).verify()
 
-    assert intact is None
+    assert intact.intact and intact.count == 4
     assert len(events) == 1 and events[0].detail == {"asset": "payments-api", "n": "2"}
     assert events[0].at == clock.now() + timedelta(seconds=2)
     assert events[0].source == Source("msteams", "a:1", "2")
-    assert tampered == second
+    assert tampered.broken is not None and tampered.broken.event_id == second
+    assert tampered.broken.kind is BreakKind.EDITED and tampered.count == 1
 
 
 async def test_migrating_again_changes_nothing(database_url: str, engine: AsyncEngine) -> None:

@@ -16,7 +16,8 @@ from approvals.evidence import (
     timeline,
 )
 from approvals.model import AuditEvent, Decision, Outcome, Request, RequestKind, State
-from cli.evidence_report import EvidenceExport, render_report
+from cli.evidence_document import EvidenceExport
+from cli.evidence_report import render_report
 
 T0 = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
 VERIFIED = ChainResult(True, 2, 2, "a" * 64, T0, None, None, "")
