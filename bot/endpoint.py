@@ -40,7 +40,7 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
             return _problem(413, f"the body is larger than {max_body_bytes} bytes")
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
+        except (ValueError, RecursionError):  # not UTF-8 or JSON, too deep, too many digits
             return _problem(400, "the body is not valid JSON")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return _problem(400, "the body is not a Bot Framework activity (no type)")
