@@ -12,6 +12,8 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
+from bot.activity_shape import activity_problem
+
 log = logging.getLogger(__name__)
 
 
@@ -44,6 +46,8 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
             return _problem(400, "the body is not valid JSON")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return _problem(400, "the body is not a Bot Framework activity (no type)")
+        if (problem := activity_problem(body)) is not None:
+            return _problem(400, f"the activity cannot be answered: {problem}")
         try:
             activity = Activity().deserialize(body)
         except (DeserializationError, TypeError, ValueError, AttributeError):
