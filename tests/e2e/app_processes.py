@@ -81,12 +81,13 @@ class ForkServer:
         self.children: list[AppProcess] = []
 
     async def spawn(self, database_url: str, port: int | None = None,
-                    lease_seconds: float = 300.0) -> AppProcess:
+                    lease_seconds: float = 300.0, catalog: Path | None = None) -> AppProcess:
         """A new app process on `port`, returned once its /healthz answers 200."""
         assert self._process.stdin is not None and self._process.stdout is not None
         port = port or free_port()
         begun = time.perf_counter()
-        self._process.stdin.write(f"spawn {port} {database_url} {lease_seconds}\n".encode())
+        command = f"spawn {port} {database_url} {lease_seconds} {catalog or ''}".strip()
+        self._process.stdin.write(command.encode() + b"\n")
         await self._process.stdin.drain()
         said = (await self._process.stdout.readline()).decode().split()
         assert said[:1] == ["pid"], said
