@@ -10,6 +10,7 @@ import asyncio
 import logging
 import os
 import random
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import AsyncIterator
@@ -200,3 +201,47 @@ async def test_postgres_cut_mid_load_then_restored_without_restarting_the_app(
                 "answered 'try again' or was not asked again)", time.perf_counter() - begun,
                 dict(desk.answers), dict(during), proxy.refused, len(requests), len(decisions),
                 len(in_doubt))
+
+
+async def test_sqlite_file_locked_by_another_process_then_released(
+    tmp_path: Path, connector: FakeConnector
+) -> None:
+    """SQLite's outage: another process holds the file's write lock. Turns wait the busy
+    timeout (5 s), then say "try again"; /healthz says 503; once the lock goes, all is well."""
+    db_path = tmp_path / "signoff.db"
+    crowd = pairs(2)
+    catalog = write_catalog(tmp_path / "catalog.yaml", crowd)
+    ledger = Ledger()
+    app_log = (tmp_path / "app.log").open("wb")
+    async with aiohttp.ClientSession() as session, fork_server(session, app_log) as server:
+        app = await server.spawn(f"sqlite+aiosqlite:///{db_path}", catalog=catalog)
+        teams = TeamsClient(app.messages_url, connector.url, session)
+        desk = Desk(teams, crowd, ledger)
+        pair = crowd[0]
+        answer = await click(teams, pair.requester, "request.submit", form(pair.asset), "f-1")
+        assert "EXC-1" in card_text(answer or {})
+        before = await rows(f"sqlite+aiosqlite:///{db_path}", "SELECT count(*) FROM requests")
+
+        holder = sqlite3.connect(db_path, isolation_level=None)
+        holder.execute("BEGIN EXCLUSIVE")  # another process's long write transaction
+        try:
+            locked = await asyncio.gather(
+                click(teams, pair.owner, "decision.approve", {"requestId": "EXC-1"}, "c-1"),
+                click(teams, crowd[1].requester, "request.submit", form(crowd[1].asset), "f-2"),
+                healthz(session, app.url))
+        finally:
+            holder.execute("ROLLBACK")
+            holder.close()
+        for answer in locked[:2]:
+            desk.record(answer, False)  # type: ignore[arg-type]
+        assert desk.answers == Counter({"try again": 2}), desk.answers
+        assert locked[2] == 503
+
+        assert await healthz(session, app.url) == 200
+        answer = await click(teams, pair.owner, "decision.approve", {"requestId": "EXC-1"}, "c-2")
+        assert "approved" in card_text(answer or {}).lower()
+        assert alive(app.pid)
+    after = await rows(f"sqlite+aiosqlite:///{db_path}", "SELECT count(*) FROM requests")
+    assert before == after  # the refused submit left nothing behind
+    decisions = await rows(f"sqlite+aiosqlite:///{db_path}", "SELECT request_id FROM decisions")
+    assert decisions == [("EXC-1",)]
