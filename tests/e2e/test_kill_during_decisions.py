@@ -44,11 +44,12 @@ LEASE_SECONDS = 10.0
 MAX_TRIES = 6
 
 
-async def query(database_url: str, sql: str) -> list[tuple[Any, ...]]:
+async def query(database_url: str, *sql: str) -> list[list[tuple[Any, ...]]]:
+    """The rows of each statement, read on one connection."""
     engine = create_engine(database_url)
     try:
         async with engine.connect() as connection:
-            return [tuple(r) for r in (await connection.execute(text(sql))).all()]
+            return [[tuple(r) for r in (await connection.execute(text(q))).all()] for q in sql]
     finally:
         await engine.dispose()
 
@@ -59,26 +60,24 @@ async def checks(database_url: str) -> dict[str, Any]:
     if database_url.startswith("sqlite"):
         with sqlite3.connect(database_url.split("///", 1)[1]) as db:
             integrity = db.execute("PRAGMA integrity_check").fetchone()[0]
-    return {
-        "integrity": integrity,
-        "twice": await query(database_url, "SELECT request_id FROM decisions "
-                                           "GROUP BY request_id HAVING count(*) > 1"),
-        "decisions": dict(await query(database_url, "SELECT request_id, outcome FROM decisions")),
-        "requests": {r for (r,) in await query(database_url, "SELECT id FROM requests")},
-        "audited": Counter(r for (r,) in await query(
-            database_url, "SELECT request_id FROM audit_events WHERE action LIKE 'decision.%' "
-                          "AND outcome = 'ok'")),
-        "in_flight": await query(database_url, "SELECT request_id, recipient_id, kind, "
-                                               "claimed_by FROM outbox WHERE state = 'running'"),
-        "backlog": dict(await query(database_url,
-                                    "SELECT state, count(*) FROM outbox GROUP BY state")),
-    }
+    twice, decisions, requests, audited, in_flight, backlog = await query(
+        database_url,
+        "SELECT request_id FROM decisions GROUP BY request_id HAVING count(*) > 1",
+        "SELECT request_id, outcome FROM decisions",
+        "SELECT id FROM requests",
+        "SELECT request_id FROM audit_events WHERE action LIKE 'decision.%' AND outcome = 'ok'",
+        "SELECT request_id, recipient_id, kind, claimed_by FROM outbox WHERE state = 'running'",
+        "SELECT state, count(*) FROM outbox GROUP BY state",
+    )
+    return {"integrity": integrity, "twice": twice, "decisions": dict(decisions),
+            "requests": {r for (r,) in requests}, "audited": Counter(r for (r,) in audited),
+            "in_flight": in_flight, "backlog": dict(backlog)}
 
 
 async def finished(database_url: str) -> bool:
     """Nothing left in the outbox to send (each message sent, or given up)."""
-    backlog = dict(await query(database_url, "SELECT state, count(*) FROM outbox GROUP BY state"))
-    return set(backlog) <= {"sent", "failed"}
+    [backlog] = await query(database_url, "SELECT state, count(*) FROM outbox GROUP BY state")
+    return {state for state, _ in backlog} <= {"sent", "failed"}
 
 
 async def audit_chain_breaks_at(database_url: str) -> int | None:
@@ -213,7 +212,8 @@ async def test_a_hundred_kills_lose_no_acknowledged_decision_and_deliver_every_m
         # The end: every request decided (also those committed but never acknowledged, as
         # their owner would from the card that reached them), then every message delivered.
         by_asset = {p.asset: p for p in crowd}
-        for request_id, asset in await query(database_url, "SELECT id, asset_name FROM requests"):
+        [stored] = await query(database_url, "SELECT id, asset_name FROM requests")
+        for request_id, asset in stored:
             if request_id not in ledger.submitted:
                 ledger.counts["committed, not acknowledged"] += 1
                 ledger.submitted[request_id] = by_asset[asset]
@@ -233,8 +233,8 @@ async def test_a_hundred_kills_lose_no_acknowledged_decision_and_deliver_every_m
     assert isinstance(requests, set)
     owed_posts = {(chat_of[p.owner.key], r, "POST") for r, p in ledger.submitted.items()}
     owed_posts |= {(chat_of[p.requester.key], r, "POST") for r, p in ledger.submitted.items()}
-    given_up = await query(database_url, "SELECT request_id, recipient_id, kind, last_error "
-                                         "FROM outbox WHERE state = 'failed'")
+    [given_up] = await query(database_url, "SELECT request_id, recipient_id, kind, last_error "
+                                           "FROM outbox WHERE state = 'failed'")
     for request_id, recipient, kind, error in given_up:  # only a crash loop may give one up
         lost = lost_claims[(request_id, recipient, kind)]
         assert "worker was lost" in error and lost >= MAX_TRIES, (request_id, kind, lost, error)
