@@ -180,24 +180,31 @@ async def test_a_hundred_kills_lose_no_acknowledged_decision_and_deliver_every_m
 
         app, teams = await start()
         await people_say_hi(teams, crowd)
-        first_call = len(connector.calls)
+        first_call = seen_calls = len(connector.calls)
+        taken: set[tuple[str, str, str]] = set()
+        spent: Counter[str] = Counter()
 
         for _ in range(kills):
             workers = [asyncio.create_task(load(teams, crowd, ledger, rng, w))
                        for w in range(WORKERS)]
             # The fault: a kill at a random moment of the load (not a wait for a timer).
             await asyncio.sleep(rng.uniform(0.0, window))
+            killed = time.perf_counter()
             await server.kill(app)
             for task in workers:
                 task.cancel()
             await asyncio.gather(*workers, return_exceptions=True)
+            spent["kill"] += time.perf_counter() - killed
 
+            checked = time.perf_counter()
             found = await checks(database_url)
             assert_consistent(found, ledger)
             assert await audit_chain_breaks_at(database_url) is None
             # Claimed by the dead process: Teams may have taken it already (then it goes again).
-            taken = {k for c in connector.calls[first_call:] if (k := key_of_call(c))}
+            taken |= {k for c in connector.calls[seen_calls:] if (k := key_of_call(c))}
             taken |= {("*", k[1], "PUT") for k in taken if k[2] == "PUT"}
+            seen_calls = len(connector.calls)
+            spent["checks"] += time.perf_counter() - checked
             for request_id, recipient, kind, worker in found["in_flight"]:
                 if (request_id, recipient, kind, worker) in seen_claims:
                     continue  # claimed by a process killed earlier, its lease not yet over
@@ -251,8 +258,9 @@ async def test_a_hundred_kills_lose_no_acknowledged_decision_and_deliver_every_m
         "%d kills in %.0f s; restart (fork to healthy /healthz) median %.0f ms, max %.0f ms; "
         "%s; %d requests, %d decisions; %d messages delivered, %d of them again after a kill "
         "in their delivery window (%d kills landed in one); %d outbox claims lost to kills, "
-        "%d messages given up after %d lost claims",
+        "%d messages given up after %d lost claims; seconds spent in %s",
         kills, time.perf_counter() - begun, costs[len(costs) // 2] * 1000, costs[-1] * 1000,
         dict(ledger.counts), len(requests), len(found["decisions"]),
         sum(delivered.values()), sum(n - 1 for n in duplicates.values()),
-        sum(in_flight_at_kill.values()), sum(lost_claims.values()), len(given_up), MAX_TRIES)
+        sum(in_flight_at_kill.values()), sum(lost_claims.values()), len(given_up), MAX_TRIES,
+        {k: round(v, 1) for k, v in spent.items()})
