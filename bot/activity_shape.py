@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from urllib.parse import urlsplit
 
 MAX_ID = 1024  # Teams ids are a few hundred characters at most
-LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}(-[A-Za-z0-9]{1,8})*")
+LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*")  # en-US, zh-Hans-CN, en_US
 OPTIONAL_TEXT = ("id", "name", "text", "replyToId", "locale", "textFormat", "timestamp",
                  "localTimestamp")
 
