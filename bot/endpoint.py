@@ -12,6 +12,7 @@ from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
 
+from bot.activity_shape import activity_problem
 from bot.authentication import NotForThisBot, SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
@@ -42,10 +43,14 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
             return _problem(413, f"the body is larger than {max_body_bytes} bytes")
         try:
             body = json.loads(raw)
-        except (UnicodeDecodeError, json.JSONDecodeError):
-            return _problem(400, "the body is not valid JSON")
+            # An escaped lone surrogate ("\ud800") parses but is not text: no reply could carry it.
+            json.dumps(body, ensure_ascii=False).encode()
+        except (ValueError, RecursionError):  # not UTF-8 or JSON, too deep, too many digits
+            return _problem(400, "the body is not valid JSON text")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):
             return _problem(400, "the body is not a Bot Framework activity (no type)")
+        if (problem := activity_problem(body)) is not None:
+            return _problem(400, f"the activity cannot be answered: {problem}")
         try:
             activity = Activity().deserialize(body)
         except (DeserializationError, TypeError, ValueError, AttributeError):

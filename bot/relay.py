@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from aiohttp import ClientError
 
+from approvals.notifications import EVERY_CARD
 from approvals.ports import Clock, Notification
 from bot.backoff import Random, RetryPolicy
 from bot.messenger import DeliveryFailed
@@ -40,7 +41,11 @@ class Undeliverable(Exception):
 
 
 def by_recipient(notification: Notification) -> str:
-    """A person's messages go to their one 1:1 chat, a channel's to its thread."""
+    """A person's messages go to their one 1:1 chat, a channel's to its thread. A request's card
+    updates go to the chats holding its cards: each request is its own queue, not one queue
+    shared by every request's updates (that held all card updates to one chat's rate limit)."""
+    if notification.recipient_id == EVERY_CARD:
+        return f"{EVERY_CARD}{notification.request_id}"
     return notification.recipient_id
 
 

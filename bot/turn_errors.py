@@ -7,6 +7,8 @@ import logging
 from botbuilder.core import TurnContext
 from botbuilder.schema import ActivityTypes
 
+from bot.messenger import DELIVERY_ERRORS
+
 log = logging.getLogger(__name__)
 
 
@@ -19,7 +21,10 @@ async def on_turn_error(turn_context: TurnContext, error: Exception) -> None:
     )
     if activity.type != ActivityTypes.message:
         return
-    await turn_context.send_activity(
-        "Signoff could not finish that: nothing was changed. If it happens again, the "
-        "database or Teams may be unavailable; try again in a minute."
-    )
+    try:
+        await turn_context.send_activity(
+            "Signoff could not finish that: nothing was changed. If it happens again, the "
+            "database or Teams may be unavailable; try again in a minute."
+        )
+    except DELIVERY_ERRORS as failure:  # Teams is unreachable: the turn's HTTP answer stays 201
+        log.warning("could not tell the user the turn failed: %s", type(failure).__name__)

@@ -159,6 +159,15 @@ class FakeConnector:
             return web.json_response({"error": {"code": "NotFound"}}, status=404)
         return web.json_response({"members": self.rosters[cid]})
 
+    async def _member(self, request: web.Request) -> web.Response:
+        """One member of a chat, as TeamsInfo.get_member asks when members are added."""
+        cid, mid = request.match_info["cid"], request.match_info["mid"]
+        self._record(Call("GET", request.path, cid, None, {}))
+        for member in self.rosters.get(cid, []):
+            if member.get("id") == mid:
+                return web.json_response(member)
+        return web.json_response({"id": mid, "name": "", "aadObjectId": ""})
+
     async def _delete(self, request: web.Request) -> web.Response:
         self._record(Call("DELETE", request.path, request.match_info["cid"],
                           request.match_info["aid"], {}))
@@ -171,6 +180,7 @@ class FakeConnector:
         app.router.add_post("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_put("/v3/conversations/{cid}/activities/{aid}", self._activity)
         app.router.add_get("/v3/conversations/{cid}/pagedmembers", self._paged_members)
+        app.router.add_get("/v3/conversations/{cid}/members/{mid}", self._member)
         app.router.add_delete("/v3/conversations/{cid}/activities/{aid}", self._delete)
         self.server = TestServer(app, host="127.0.0.1")
         await self.server.start_server()
