@@ -17,7 +17,7 @@ from approvals.notifications import (
 )
 from approvals.policies import CHANNEL_PREFIX, Rules
 from approvals.ports import UnitOfWork
-from approvals.routing import deciders_with, map_people
+from approvals.routing import deciders_with, map_people, pairs_for, stand_ins_at
 from approvals.staffing import (
     add_eligible,
     approvers,
@@ -44,24 +44,33 @@ async def escalate(
     already = {p for i in stand_in_steps(request.rule, steps) for p in steps[i].eligible}
     added = tuple(p for p in reached if p not in already)  # newly eligible; the rest were
     new_steps = add_eligible(request.rule, steps, added) if added else steps
+    # Delegations as they run now, not only those recorded at submission: someone the chain
+    # brings in may have delegated since.
+    pairs = pairs_for(request.rule, new_steps, await stand_ins_at(uow, now),
+                      request.requester_id, request.stand_ins)
     state = next_state(request.state, Action.ESCALATE)
     assert state is request.state, "escalation never changes the state"
     last = level >= len(rules.escalation)
     updated = request.evolve(
-        version=request.version + 1, updated_at=now, steps=new_steps,
-        deciders=deciders_with(request, new_steps) or request.deciders,
+        version=request.version + 1, updated_at=now, steps=new_steps, stand_ins=pairs,
+        deciders=deciders_with(request, new_steps, pairs) or request.deciders,
         escalation_level=level, due_at=None if last else now + rules.escalate_every,
     )
     if not await uow.requests.compare_and_set(updated, request.version):
         return None  # a decision won the race; it planned its own jobs
+    sent_to = map_people(reached, pairs)
     before = ", ".join(catalog.display(p) for p in request.deciders)
-    after = ", ".join(catalog.display(p) for p in reached) or entry
+    after = ", ".join(catalog.display(p) for p in sent_to) or entry
     detail = {"level": str(level), "to_role": entry, "from": before, "to": after,
               "version": str(updated.version)}
     if skipped:
         detail["skipped"] = ", ".join(skipped)
+    stood_in = [(a, b) for a, b in pairs if a in reached]
+    if stood_in:
+        detail["on_behalf_of"] = "; ".join(
+            f"{catalog.display(b)} for {catalog.display(a)}" for a, b in stood_in)
     kind = REVIEW if request.state is State.APPROVED_PENDING_REVIEW else APPROVAL
-    await notify(uow, updated, kind, map_people(reached, updated.stand_ins), now,
+    await notify(uow, updated, kind, sent_to, now,
                  {"escalated": "true", "on_behalf_of": before})
     if entry.startswith(CHANNEL_PREFIX):
         await notify(uow, updated, ESCALATION, [entry], now, {"deciders": before})
