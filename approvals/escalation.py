@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Collection, Mapping
 from datetime import datetime
 
 from approvals.away import away_people
@@ -33,10 +34,14 @@ SIGNOFF = ("signoff", "Signoff")  # the actor of what the scheduler does
 
 async def escalate(
     uow: UnitOfWork, catalog: Catalog, rules: Rules, request: Request, now: datetime,
-    job_key: str,
+    job_key: str, away: Mapping[str, datetime | None] | None = None,
 ) -> tuple[Request, AuditEvent] | None:
-    """Overdue: the chain's next people stand in for the owner's side; a channel is told."""
-    target = _next_target(catalog, rules, request)
+    """Overdue: the chain's next people stand in for the owner's side; a channel is told.
+    An entry whose people are all `away` now is passed over, unless no later one is left;
+    someone away who delegated counts as there (their delegate gets the card)."""
+    stand_ins = await stand_ins_at(uow, now)
+    absent = {p for p in (away or {}) if p not in stand_ins}
+    target = _next_target(catalog, rules, request, absent)
     if target is None:
         return None
     level, entry, reached, skipped = target
@@ -46,8 +51,8 @@ async def escalate(
     new_steps = add_eligible(request.rule, steps, added) if added else steps
     # Delegations as they run now, not only those recorded at submission: someone the chain
     # brings in may have delegated since.
-    pairs = pairs_for(request.rule, new_steps, await stand_ins_at(uow, now),
-                      request.requester_id, request.stand_ins)
+    pairs = pairs_for(request.rule, new_steps, stand_ins, request.requester_id,
+                      request.stand_ins)
     state = next_state(request.state, Action.ESCALATE)
     assert state is request.state, "escalation never changes the state"
     last = level >= len(rules.escalation)
@@ -84,9 +89,16 @@ async def escalate(
     )
 
 
-def reached_people(catalog: Catalog, rules: Rules, request: Request) -> tuple[str, ...]:
+def reached_people(catalog: Catalog, rules: Rules, request: Request,
+                   unavailable: Collection[str] = ()) -> tuple[str, ...]:
     """Who has the approval card now: the first line at submission (around whoever was away),
-    then each person the escalation chain brought in so far (who may still act)."""
+    then each person the escalation chain brought in so far (who may still act); without the
+    `unavailable` (away now) unless that leaves nobody."""
+    reached = _reached(catalog, rules, request)
+    return tuple(p for p in reached if p not in unavailable) or reached
+
+
+def _reached(catalog: Catalog, rules: Rules, request: Request) -> tuple[str, ...]:
     asset = catalog.assets.get(request.asset_name)
     if asset is None:
         return request.deciders
@@ -100,24 +112,32 @@ def reached_people(catalog: Catalog, rules: Rules, request: Request) -> tuple[st
 
 
 def _next_target(
-    catalog: Catalog, rules: Rules, request: Request
+    catalog: Catalog, rules: Rules, request: Request, absent: Collection[str] = ()
 ) -> tuple[int, str, tuple[str, ...], list[str]] | None:
     """(new level, chain entry, people reached, entries skipped) of the next useful step: the
-    first entry with someone who is not the requester, has not approved, and has not had the
-    card yet (the first line at submission, or an earlier entry of the chain)."""
+    first entry with someone who is not the requester, has not approved, has not had the
+    card yet (the first line at submission, or an earlier entry of the chain), and is not
+    `absent`; failing that, the first entry whose people were all absent."""
     asset = catalog.assets.get(request.asset_name)
     steps = steps_of(request)
     taken = approvers(steps) | {request.requester_id}
     stand_in = stand_in_steps(request.rule, steps)
-    reached_before = set(reached_people(catalog, rules, request))
+    reached_before = set(_reached(catalog, rules, request))
     skipped: list[str] = []
+    all_away: tuple[int, str, tuple[str, ...], list[str]] | None = None
     for level in range(request.escalation_level + 1, len(rules.escalation) + 1):
         entry = rules.escalation[level - 1]
         if entry.startswith(CHANNEL_PREFIX):
             return level, entry, (), skipped
         people = people_in_role(catalog, asset, entry) if asset and stand_in else ()
         reach = tuple(p for p in people if p not in taken and p not in reached_before)
+        there = tuple(p for p in reach if p not in absent)
+        if there:
+            return level, entry, there, skipped
         if reach:
-            return level, entry, reach, skipped
-        skipped.append(entry)
-    return None
+            all_away = all_away or (level, entry, reach, list(skipped))
+            names = ", ".join(catalog.display(p) for p in reach)
+            skipped.append(f"{entry} ({names} {'is' if len(reach) == 1 else 'are'} away)")
+        else:
+            skipped.append(entry)
+    return all_away

@@ -82,3 +82,69 @@ async def test_an_escalation_goes_to_the_delegate_of_someone_who_delegated_since
     event = db.audit_for("EXC-1")[-1]
     assert event.detail["to"] == "Isaiah Langer"
     assert event.detail["on_behalf_of"] == "Isaiah Langer for Lynne Robbins"
+
+
+# --- 3. escalation and reminders: who is away now -----------------------------------------
+
+
+async def test_an_escalation_skips_who_is_away_now_for_the_next_in_the_chain(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    await services.submit_request(FakeUnitOfWork(db), CATALOG, clock, exception_draft(),
+                                  actor("alex"), SOURCE, POLICY)
+    assert (await run_due(db, clock, 3, away={"adele": BACK}))[-1] == "escalate"
+
+    request = stored(db)
+    assert db.sent("approval") == ["megan", "lynne"], "the backup is away: the manager"
+    assert request.escalation_level == 2 and "lynne" in request.deciders
+    event = db.audit_for("EXC-1")[-1]
+    assert event.detail["to_role"] == "manager"
+    assert event.detail["skipped"] == "backup (Adele Vance is away)"
+
+
+async def test_when_everyone_left_in_the_chain_is_away_the_first_of_them_gets_it(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    policy = build_policy({"defaults": {"escalation": ["backup", "manager"]}}, CATALOG)
+    await services.submit_request(FakeUnitOfWork(db), CATALOG, clock, exception_draft(),
+                                  actor("alex"), SOURCE, policy)
+    clock.set(T0 + timedelta(days=3))
+    [job] = [j for j in db.due_jobs(clock.now()) if j.kind == "escalate"]
+    db.claim(job.key)
+    await services.run_due_job(FakeUnitOfWork(db), CATALOG, policy, clock, job,
+                               away={"adele": BACK, "lynne": None})
+
+    assert db.sent("approval") == ["megan", "adele"], "nobody else is left: the backup anyway"
+    assert stored(db).escalation_level == 1
+
+
+async def test_an_escalation_to_someone_away_who_delegated_goes_to_their_delegate(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    await services.submit_request(FakeUnitOfWork(db), CATALOG, clock, exception_draft(),
+                                  actor("alex"), SOURCE, POLICY)
+    await delegate(db, clock, "lynne", "isaiah")
+    away: dict[str, datetime | None] = {"adele": BACK, "lynne": BACK}
+    assert (await run_due(db, clock, 3, away=away))[-1] == "escalate"
+    assert db.sent("approval") == ["megan", "isaiah"], "the manager's delegate, not the backup"
+    assert stored(db).escalation_level == 2
+
+
+async def test_reminders_skip_who_is_away_now_unless_nobody_with_the_card_is_left(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    await services.submit_request(FakeUnitOfWork(db), CATALOG, clock, exception_draft(
+        "ledger-db"), actor("alex"), SOURCE, POLICY)  # the payments team: megan and adele
+    assert db.sent("approval") == ["megan", "adele"]
+    [first, second] = sorted((j for j in db.jobs.values() if j.kind == "remind"),
+                             key=lambda j: j.due_at)
+    clock.set(first.due_at)
+    db.claim(first.key)
+    await services.run_due_job(FakeUnitOfWork(db), CATALOG, POLICY, clock, first,
+                               away={"megan": BACK})
+    assert db.sent("reminder") == ["adele"]
+    clock.set(second.due_at)
+    db.claim(second.key)
+    await services.run_due_job(FakeUnitOfWork(db), CATALOG, POLICY, clock, second,
+                               away={"megan": BACK, "adele": None})
+    assert db.sent("reminder") == ["adele", "megan", "adele"]
