@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from approvals.catalog import Catalog
-from approvals.deadlines import rules_of
+from approvals.deadlines import replan, rules_of
 from approvals.errors import ConcurrentUpdate, NotAllowed, UnknownPerson
 from approvals.escalation import reached_people
 from approvals.job_kinds import END_DELEGATION
@@ -194,6 +194,7 @@ async def _reroute(
                              deciders=deciders_with(request, pairs=pairs) or request.deciders)
     if not await uow.requests.compare_and_set(updated, request.version):
         raise ConcurrentUpdate(f"{request.id} changed meanwhile: try again")
+    await replan(uow, updated, rules, now)  # reminders and escalation follow the new version
     giver, taker = ((delegation.delegator_id, delegation.delegate_id) if start
                     else (delegation.delegate_id, delegation.delegator_id))
     if giver in had_card:

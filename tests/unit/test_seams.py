@@ -148,3 +148,15 @@ async def test_reminders_skip_who_is_away_now_unless_nobody_with_the_card_is_lef
     await services.run_due_job(FakeUnitOfWork(db), CATALOG, POLICY, clock, second,
                                away={"megan": BACK, "adele": None})
     assert db.sent("reminder") == ["adele", "megan", "adele"]
+
+
+async def test_a_request_rerouted_by_a_delegation_is_still_reminded_and_escalated(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    await services.submit_request(FakeUnitOfWork(db), CATALOG, clock, exception_draft(),
+                                  actor("alex"), SOURCE, POLICY)
+    await delegate(db, clock, "megan", "isaiah")  # the version moves: the jobs follow it
+    assert await run_due(db, clock, 1) == ["remind"]
+    assert db.sent("reminder") == ["isaiah"]
+    assert (await run_due(db, clock, 3))[-1] == "escalate"
+    assert stored(db).escalation_level == 1 and db.sent("approval")[-1] == "adele"
