@@ -154,6 +154,23 @@ async def test_the_manager_graph_names_is_the_escalation_target(
     assert "approved" in str(decided).lower() and "Lynne Robbins" in str(decided)
 
 
+async def test_an_escalation_passes_over_the_backup_who_went_away_since_the_submission(
+    teams: TeamsClient, connector: FakeConnector, graph: FakeGraph, clock: SteppingClock,
+    bot: BotProcess, sqlite_url: str,
+) -> None:
+    for user in (MEGAN, ADELE, LYNNE):
+        await teams.say(user, "hi")
+    await submit(teams, connector, "payments-api")
+    graph.away(ADELE.aad, until=clock.now() + AWAY_UNTIL_DAYS)  # after the submission
+    clock.advance(days=3, minutes=1)  # the deadline: the backup is away now, so the manager
+    await bot.settle()
+    assert approval_cards(connector, ADELE.personal_conversation) == []
+    [card] = approval_cards(connector, LYNNE.personal_conversation)
+    assert "EXC-1" in card
+    _, events = await stored(sqlite_url, "EXC-1")
+    assert events[-1].detail["skipped"] == "backup (Adele Vance is away)"
+
+
 async def test_an_owner_who_never_talked_to_the_bot_gets_the_app_and_the_card_in_its_chat(
     teams: TeamsClient, connector: FakeConnector, graph: FakeGraph
 ) -> None:
