@@ -9,7 +9,10 @@ from datetime import datetime, timedelta
 import pytest
 
 from approvals import services
+from approvals.directory import DirectoryPerson
+from approvals.model import Actor
 from approvals.policy_file import build_policy
+from approvals.reachability import with_directory
 
 from .fakes import SOURCE, T0, FakeClock, FakeDatabase, FakeUnitOfWork, actor
 from .test_deadlines import CATALOG, POLICY, exception_draft, stored
@@ -160,3 +163,28 @@ async def test_a_request_rerouted_by_a_delegation_is_still_reminded_and_escalate
     assert db.sent("reminder") == ["isaiah"]
     assert (await run_due(db, clock, 3))[-1] == "escalate"
     assert stored(db).escalation_level == 1 and db.sent("approval")[-1] == "adele"
+
+
+# --- 5. people only Entra ID knows (`aad:<object id>`) ------------------------------------
+
+
+async def test_a_group_member_only_entra_knows_sees_their_approvals_and_can_delegate(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    nestor = Actor(aad_object_id="oid-nestor", name="Nestor Wilke")
+    known = with_directory(CATALOG, members={"payments-team": (
+        DirectoryPerson("oid-nestor", "Nestor Wilke", "nestorw@contoso.com"),)})
+    await services.submit_request(FakeUnitOfWork(db), known, clock,
+                                  exception_draft("ledger-db"), actor("alex"), SOURCE, POLICY)
+    assert stored(db).deciders == ("aad:oid-nestor",)
+
+    # The app restarted: the catalog from the file does not list the group's members.
+    found = await services.my_approvals(FakeUnitOfWork(db), CATALOG, nestor)
+    assert [r.id for r in found] == ["EXC-1"]
+    await services.start_delegation(FakeUnitOfWork(db), CATALOG, clock, nestor, "isaiah",
+                                    UNTIL, SOURCE, POLICY)
+    assert stored(db).stand_ins == (("aad:oid-nestor", "isaiah"),)
+    own, _ = await services.running_delegations(FakeUnitOfWork(db), CATALOG, nestor)
+    assert own is not None and own.delegate_id == "isaiah"
+    await services.end_delegation(FakeUnitOfWork(db), CATALOG, clock, nestor, SOURCE, POLICY)
+    assert stored(db).stand_ins == ()
