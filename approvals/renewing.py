@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from approvals.catalog import Catalog
 from approvals.deadlines import rules_of
-from approvals.errors import InvalidRequest, NotAllowed
+from approvals.errors import ConcurrentUpdate, InvalidRequest, NotAllowed
 from approvals.expiry import IN_FORCE
 from approvals.model import Actor, AuditEvent, Request, RequestDraft, RequestKind, Source, State
 from approvals.policies import DEFAULT_POLICY, MAX_TITLE, Policy, validate_draft
@@ -76,6 +76,7 @@ async def renew_exception(
             controls=original.controls, expires_on=expires_on,
         )
         validate_draft(draft, asset, now.date(), policy)  # within the maximum duration
+        version = await _claim(uow, original, now)
         renewal, events = await open_request(
             uow, catalog, policy, now, draft, Requester(person_id, actor.name), source,
             Link(renews=original.id))
@@ -84,12 +85,24 @@ async def renew_exception(
             actor_name=actor.name, at=now, request_id=original.id, source=source,
             detail={"renewal": renewal.id, "from_expiry": original.expires_on.isoformat(),
                     "to_expiry": expires_on.isoformat(),
-                    "renewals_granted": str(granted), "cap": str(rules.max_renewals)},
+                    "renewals_granted": str(granted), "cap": str(rules.max_renewals),
+                    "version": str(version)},
         ))
         for event in events:  # the audit appends are the transaction's last writes
             await uow.audit.append(event)
         await uow.commit()
     return renewal, original
+
+
+async def _claim(uow: UnitOfWork, original: Request, now: datetime) -> int:
+    """One renewal at a time under concurrency: the exception's version moves (its state does
+    not) by compare-and-set, so of two renewals checked at once only the first goes on; the
+    other waits for the row and finds it changed."""
+    touched = original.evolve(version=original.version + 1, updated_at=now)
+    if not await uow.requests.compare_and_set(touched, original.version):
+        raise ConcurrentUpdate(f"{original.id} changed meanwhile: a renewal may already be "
+                               f"waiting; see `status {original.id}`")
+    return touched.version
 
 
 def _check(catalog: Catalog, original: Request, person_id: str) -> None:
