@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime, timedelta
 
 from approvals.catalog import Catalog
@@ -46,9 +47,11 @@ def default_expiry(request: Request, today: date, max_days: int) -> date:
 async def renew_exception(
     uow: UnitOfWork, catalog: Catalog, clock: Clock, request_id: str, until: date | None,
     actor: Actor, source: Source, policy: Policy = DEFAULT_POLICY,
+    away: Mapping[str, datetime | None] | None = None,
 ) -> tuple[Request, Request]:
     """The requester or the owner asks to extend an exception in force, one renewal at a time,
-    within the policy's renewal cap and maximum duration. Returns (renewal, exception)."""
+    within the policy's renewal cap and maximum duration; its card goes around people `away`
+    as a new request's does. Returns (renewal, exception)."""
     now = clock.now()
     person_id = acting_id(catalog, actor)
     async with uow:
@@ -79,7 +82,7 @@ async def renew_exception(
         version = await _claim(uow, original, now)
         renewal, events = await open_request(
             uow, catalog, policy, now, draft, Requester(person_id, actor.name), source,
-            Link(renews=original.id))
+            Link(renews=original.id), away=away)
         events.append(AuditEvent(
             action="request.renewal_requested", outcome="ok", actor_id=person_id,
             actor_name=actor.name, at=now, request_id=original.id, source=source,

@@ -10,7 +10,7 @@ import pytest
 
 from approvals import services
 from approvals.directory import DirectoryPerson
-from approvals.model import Actor
+from approvals.model import Actor, Outcome
 from approvals.policy_file import build_policy
 from approvals.reachability import with_directory
 
@@ -188,3 +188,37 @@ async def test_a_group_member_only_entra_knows_sees_their_approvals_and_can_dele
     assert own is not None and own.delegate_id == "isaiah"
     await services.end_delegation(FakeUnitOfWork(db), CATALOG, clock, nestor, SOURCE, POLICY)
     assert stored(db).stand_ins == ()
+
+
+# --- 7. renewals and reviews go around who is away, as submissions do ---------------------
+
+
+async def test_a_renewal_goes_around_an_away_owner_like_a_new_request(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    request = await services.submit_request(FakeUnitOfWork(db), CATALOG, clock,
+                                            exception_draft(), actor("alex"), SOURCE, POLICY)
+    await services.record_decision(FakeUnitOfWork(db), CATALOG, clock, request.id,
+                                   Outcome.APPROVE, "", actor("megan"), SOURCE, POLICY)
+    renewal, _ = await services.renew_exception(
+        FakeUnitOfWork(db), CATALOG, clock, request.id, UNTIL + timedelta(days=7),
+        actor("alex"), SOURCE, POLICY, away={"megan": BACK})
+    assert db.sent("approval", renewal.id) == ["adele"]
+    assert [n.author_id for n in stored(db, renewal.id).notes] == ["megan"]
+
+
+async def test_a_review_falling_due_goes_around_an_away_owner(
+    db: FakeDatabase, clock: FakeClock
+) -> None:
+    policy = build_policy({"exception": {"review_every": "2d"}}, CATALOG)
+    request = await services.submit_request(FakeUnitOfWork(db), CATALOG, clock,
+                                            exception_draft(), actor("alex"), SOURCE, policy)
+    await services.record_decision(FakeUnitOfWork(db), CATALOG, clock, request.id,
+                                   Outcome.APPROVE, "", actor("megan"), SOURCE, policy)
+    [review_job] = [j for j in db.jobs.values() if j.kind == "review_due"]
+    clock.set(review_job.due_at)
+    db.claim(review_job.key)
+    await services.run_due_job(FakeUnitOfWork(db), CATALOG, policy, clock, review_job,
+                               away={"megan": None})
+    [review] = [r for r in db.requests() if r.reviews == request.id]
+    assert db.sent("approval", review.id) == ["adele"]
