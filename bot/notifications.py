@@ -69,7 +69,7 @@ def _render(deps: BotDeps, request: Request, notification: Notification) -> Acti
         days = notification.detail.get("days", "")
         return MessageFactory.text(
             f"Exception {request.id} on {request.asset_name} ends in {days} day(s), on "
-            f"{request.expires_on}. To keep it, ask for a new exception before then.")
+            f"{request.expires_on}. To keep it, say `renew {request.id}` before then.")
     if kind == kinds.LAPSED:
         return card_activity(replies.status_card(request, catalog),
                              summary=f"Exception {request.id} has lapsed")
