@@ -113,3 +113,14 @@ async def test_before_an_escalation_the_owners_manager_is_asked_whether_they_are
                                         managers_too=True)
     assert "lynne" not in submission.away, "a submission asks about the owner's side only"
     assert escalation.away == {"lynne": None}
+
+
+def test_an_automatic_replies_status_graph_may_add_later_is_taken_as_unknown() -> None:
+    from msgraph.generated.models.automatic_replies_status import AutomaticRepliesStatus
+
+    from bot.graph_directory import replies_status
+
+    assert replies_status(AutomaticRepliesStatus.Scheduled) is RepliesStatus.SCHEDULED
+    assert replies_status(AutomaticRepliesStatus.AlwaysEnabled) is RepliesStatus.ALWAYS_ENABLED
+    assert replies_status("outOfOfficeForever") is None
+    assert replies_status(None) is None
