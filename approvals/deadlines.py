@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from approvals.catalog import Catalog
@@ -63,9 +64,11 @@ async def replan(uow: UnitOfWork, request: Request, rules: Rules, now: datetime)
 
 async def run_deadline_job(
     uow: UnitOfWork, catalog: Catalog, policy: Policy, request: Request, job: Job,
-    now: datetime,
+    now: datetime, away: Mapping[str, datetime | None] | None = None,
 ) -> bool:
-    """Remind or escalate, once, on the version the job was planned for; False: nothing to do."""
+    """Remind or escalate, once, on the version the job was planned for, passing over who is
+    `away` now where someone else is left; False: nothing to do."""
+    away = away or {}
     if request.state not in WAITING_FOR_DECIDERS or job.detail.get("version") != str(
             request.version):
         return False
@@ -73,11 +76,12 @@ async def run_deadline_job(
     if job.kind == REMIND:
         n = job.detail.get("n", "1")
         detail = {"due_at": request.due_at.isoformat() if request.due_at else ""}
-        await notify(uow, request, REMINDER, reached_people(catalog, rules, request), now,
+        await notify(uow, request, REMINDER,
+                     reached_people(catalog, rules, request, unavailable=away), now,
                      detail, tag=f"{REMINDER}-{n}")
         return True
     if job.kind == ESCALATE:
-        escalation = await escalate(uow, catalog, rules, request, now, job.key)
+        escalation = await escalate(uow, catalog, rules, request, now, job.key, away)
         if escalation is None:
             return False
         escalated, event = escalation

@@ -12,7 +12,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time, timedelta
 
 from approvals.catalog import Catalog
-from approvals.deadlines import rules_of
+from approvals.deadlines import replan, rules_of
 from approvals.errors import ConcurrentUpdate, NotAllowed, UnknownPerson
 from approvals.escalation import reached_people
 from approvals.job_kinds import END_DELEGATION
@@ -20,7 +20,7 @@ from approvals.model import Actor, AuditEvent, Delegation, Request, Source, Stat
 from approvals.notifications import APPROVAL, REROUTED, REVIEW, notify, refresh_cards
 from approvals.policies import DEFAULT_POLICY, Policy
 from approvals.ports import Clock, Job, UnitOfWork
-from approvals.queries import person_id_of
+from approvals.queries import acting_id
 from approvals.routing import Pairs, deciders_with, pairs_for, without
 from approvals.staffing import steps_of
 from approvals.transitions import Action, next_state
@@ -48,12 +48,11 @@ async def start_delegation(
     uow: UnitOfWork, catalog: Catalog, clock: Clock, actor: Actor, delegate_text: str,
     until: date, source: Source, policy: Policy = DEFAULT_POLICY,
 ) -> tuple[Delegation, list[Request]]:
-    """A person in the catalog delegates to another until a day from today to MAX_DAYS ahead;
-    one delegation at a time. Returns it and the requests that moved to the delegate."""
+    """A person delegates to another of the catalog until a day from today to MAX_DAYS ahead;
+    one delegation at a time. Returns it and the requests that moved to the delegate. Someone
+    only the directory knows (an Entra group's member, `aad:<object id>`) may delegate too."""
     now = clock.now()
-    delegator = person_id_of(catalog, actor)
-    if delegator is None:
-        raise InvalidDelegation("only people in the ownership catalog can delegate")
+    delegator = acting_id(catalog, actor)
     person = catalog.find_person(delegate_text)
     if person is None:
         raise UnknownPerson(delegate_text.strip())
@@ -100,10 +99,10 @@ async def end_delegation(
     """`delegation off`: the person's running delegation ends now; the requests still undecided
     go back to them. Returns it and the requests that came back."""
     now = clock.now()
-    delegator = person_id_of(catalog, actor)
+    delegator = acting_id(catalog, actor)
     async with uow:
-        running = await uow.delegations.running_for(delegator) if delegator else None
-        if running is None or delegator is None:
+        running = await uow.delegations.running_for(delegator)
+        if running is None:
             raise NotAllowed("you have no delegation running")
         back = await _finish(uow, catalog, policy, now, running, delegator, actor.name, source)
         await uow.commit()
@@ -125,7 +124,7 @@ async def run_delegation_job(
 async def running_delegations(uow: UnitOfWork, catalog: Catalog, actor: Actor
                               ) -> tuple[Delegation | None, list[Delegation]]:
     """The actor's own running delegation, and those that make them someone's delegate."""
-    person = person_id_of(catalog, actor)
+    person = acting_id(catalog, actor)
     async with uow:
         running = await uow.delegations.running()
     own = next((d for d in running if d.delegator_id == person), None)
@@ -194,6 +193,7 @@ async def _reroute(
                              deciders=deciders_with(request, pairs=pairs) or request.deciders)
     if not await uow.requests.compare_and_set(updated, request.version):
         raise ConcurrentUpdate(f"{request.id} changed meanwhile: try again")
+    await replan(uow, updated, rules, now)  # reminders and escalation follow the new version
     giver, taker = ((delegation.delegator_id, delegation.delegate_id) if start
                     else (delegation.delegate_id, delegation.delegator_id))
     if giver in had_card:

@@ -69,10 +69,9 @@ async def my_requests(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[R
 
 
 async def my_approvals(uow: UnitOfWork, catalog: Catalog, actor: Actor) -> list[Request]:
-    """The open requests the actor may decide now, emergency rollbacks to review among them."""
-    person_id = person_id_of(catalog, actor)
-    if person_id is None:
-        return []
+    """The open requests the actor may decide now, emergency rollbacks to review among them
+    (someone only the directory knows, as `aad:<object id>`, too)."""
+    person_id = acting_id(catalog, actor)
     async with uow:
         found = await uow.requests.list_open_for_decider(person_id)
     return [r for r in found if r.state.is_open and person_id in r.deciders

@@ -19,11 +19,27 @@ from approvals.catalog import Catalog
 from approvals.directory import Directory, DirectoryPerson, DirectoryUnavailable
 from approvals.errors import UnknownAsset
 from approvals.model import Asset, Person
+from approvals.staffing import people_in_role
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 MAX_AWAY_CHECKS = 25  # mailboxes read per routing; a larger group is routed as listed
 DIRECTORY_PREFIX = "aad:"  # the id of a person only the directory knows (as for outsiders)
+
+
+@dataclass(frozen=True)
+class DirectoryAnswers:
+    """What the directory said about people, groups and managers, to apply to a catalog."""
+
+    resolved: Mapping[str, DirectoryPerson] = field(default_factory=dict)
+    members: Mapping[str, tuple[DirectoryPerson, ...]] = field(default_factory=dict)
+    managers: Mapping[str, DirectoryPerson | None] = field(default_factory=dict)
+
+    def apply(self, catalog: Catalog) -> Catalog:
+        """`catalog` with these answers; meant for the catalog as it is once they came back
+        (another turn may have added its own answers meanwhile: they are kept)."""
+        return with_directory(with_directory(catalog, self.resolved, self.members),
+                              managers=self.managers)
 
 
 @dataclass(frozen=True)
@@ -34,11 +50,13 @@ class Reachable:
     catalog: Catalog
     away: Mapping[str, datetime | None] = field(default_factory=dict)
     fallback: str | None = None  # why the directory was not used, when it was not
+    answers: DirectoryAnswers = field(default_factory=DirectoryAnswers)
 
 
 async def who_is_reachable(directory: Directory, catalog: Catalog, asset_name: str,
-                           now: datetime) -> Reachable:
-    """The asset's people resolved, its Entra groups listed, managers found, absences read."""
+                           now: datetime, managers_too: bool = False) -> Reachable:
+    """The asset's people resolved, its Entra groups listed, managers found, absences read
+    (the owners' managers' too with `managers_too`, for an escalation)."""
     try:
         asset = catalog.find_asset(asset_name)
     except UnknownAsset:
@@ -51,14 +69,19 @@ async def who_is_reachable(directory: Directory, catalog: Catalog, asset_name: s
         managers = await _gather({p.id: directory.manager_of(p.aad_object_id)
                                   for p in people if p.id in merged.members_of(asset.owner)})
         merged = with_directory(merged, managers=managers)
+        checked = people[:MAX_AWAY_CHECKS]
+        if managers_too:
+            bosses = (merged.people[b] for b in people_in_role(merged, asset, "manager")
+                      if b in merged.people)
+            checked += [b for b in bosses if b.aad_object_id and b not in checked]
         replies = await _gather({p.id: directory.automatic_replies(p.aad_object_id)
-                                 for p in people[:MAX_AWAY_CHECKS]})
+                                 for p in checked})
     except DirectoryUnavailable as exc:
         log.warning("directory unavailable (%s): %s is routed from the catalog alone",
                     exc.reason, asset.name)
         return Reachable(catalog, fallback=exc.reason)
     away = {pid: r.until for pid, r in replies.items() if r is not None and r.away_at(now)}
-    return Reachable(merged, away)
+    return Reachable(merged, away, answers=DirectoryAnswers(resolved, members, managers))
 
 
 async def resolve_people(directory: Directory, catalog: Catalog) -> Catalog:
@@ -101,13 +124,15 @@ def with_directory(
             by_aad[oid] = pid
         return by_aad[oid]
 
+    # A person or team the catalog no longer has (reloaded meanwhile) is left out.
     for pid, found in (resolved or {}).items():
-        resolve(pid, found)
+        if pid in people:
+            resolve(pid, found)
     for tid, listed in (members or {}).items():
-        if listed:  # an empty group keeps the catalog's members rather than none
+        if listed and tid in teams:  # an empty group keeps the catalog's members, not none
             teams[tid] = replace(teams[tid], members=tuple(dict.fromkeys(map(id_for, listed))))
     for pid, manager in (managers or {}).items():
-        if manager is not None:
+        if manager is not None and pid in people:
             people[pid] = replace(people[pid], manager=id_for(manager))
     if people == catalog.people and teams == catalog.teams:
         return catalog

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from collections.abc import Mapping
+from datetime import date, datetime, timedelta
 
 from approvals.catalog import Catalog
 from approvals.deadlines import rules_of
-from approvals.errors import InvalidRequest, NotAllowed
+from approvals.errors import ConcurrentUpdate, InvalidRequest, NotAllowed
 from approvals.expiry import IN_FORCE
 from approvals.model import Actor, AuditEvent, Request, RequestDraft, RequestKind, Source, State
 from approvals.policies import DEFAULT_POLICY, MAX_TITLE, Policy, validate_draft
@@ -46,9 +47,11 @@ def default_expiry(request: Request, today: date, max_days: int) -> date:
 async def renew_exception(
     uow: UnitOfWork, catalog: Catalog, clock: Clock, request_id: str, until: date | None,
     actor: Actor, source: Source, policy: Policy = DEFAULT_POLICY,
+    away: Mapping[str, datetime | None] | None = None,
 ) -> tuple[Request, Request]:
     """The requester or the owner asks to extend an exception in force, one renewal at a time,
-    within the policy's renewal cap and maximum duration. Returns (renewal, exception)."""
+    within the policy's renewal cap and maximum duration; its card goes around people `away`
+    as a new request's does. Returns (renewal, exception)."""
     now = clock.now()
     person_id = acting_id(catalog, actor)
     async with uow:
@@ -76,20 +79,33 @@ async def renew_exception(
             controls=original.controls, expires_on=expires_on,
         )
         validate_draft(draft, asset, now.date(), policy)  # within the maximum duration
+        version = await _claim(uow, original, now)
         renewal, events = await open_request(
             uow, catalog, policy, now, draft, Requester(person_id, actor.name), source,
-            Link(renews=original.id))
+            Link(renews=original.id), away=away)
         events.append(AuditEvent(
             action="request.renewal_requested", outcome="ok", actor_id=person_id,
             actor_name=actor.name, at=now, request_id=original.id, source=source,
             detail={"renewal": renewal.id, "from_expiry": original.expires_on.isoformat(),
                     "to_expiry": expires_on.isoformat(),
-                    "renewals_granted": str(granted), "cap": str(rules.max_renewals)},
+                    "renewals_granted": str(granted), "cap": str(rules.max_renewals),
+                    "version": str(version)},
         ))
         for event in events:  # the audit appends are the transaction's last writes
             await uow.audit.append(event)
         await uow.commit()
     return renewal, original
+
+
+async def _claim(uow: UnitOfWork, original: Request, now: datetime) -> int:
+    """One renewal at a time under concurrency: the exception's version moves (its state does
+    not) by compare-and-set, so of two renewals checked at once only the first goes on; the
+    other waits for the row and finds it changed."""
+    touched = original.evolve(version=original.version + 1, updated_at=now)
+    if not await uow.requests.compare_and_set(touched, original.version):
+        raise ConcurrentUpdate(f"{original.id} changed meanwhile: a renewal may already be "
+                               f"waiting; see `status {original.id}`")
+    return touched.version
 
 
 def _check(catalog: Catalog, original: Request, person_id: str) -> None:

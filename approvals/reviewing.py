@@ -8,6 +8,7 @@ planned), rejecting it revokes the exception (approvals.linked_decisions).
 from __future__ import annotations
 
 import logging
+from collections.abc import Mapping
 from datetime import datetime
 
 from approvals.catalog import Catalog
@@ -24,9 +25,10 @@ SIGNOFF = ("signoff", "Signoff")
 
 async def run_review_job(
     uow: UnitOfWork, catalog: Catalog, policy: Policy, request: Request, job: Job,
-    now: datetime,
+    now: datetime, away: Mapping[str, datetime | None] | None = None,
 ) -> bool:
-    """An active exception with no review open gets one: its card goes to the owner."""
+    """An active exception with no review open gets one: its card goes to the owner (around
+    the owner if `away`, as for a new request)."""
     if request.state is not State.ACTIVE or request.linked_to:
         return False
     if any(r.reviews and r.state.is_open for r in await uow.requests.list_linked(request.id)):
@@ -45,7 +47,7 @@ async def run_review_job(
         review, events = await open_request(
             uow, catalog, policy, now, draft,
             Requester(request.requester_id, request.requester_name), source,
-            Link(reviews=request.id, deciders=REVIEWERS))
+            Link(reviews=request.id, deciders=REVIEWERS), away=away)
     except NoDecider as error:
         log.warning("review of %s skipped: %s", request.id, error)
         return False

@@ -96,8 +96,11 @@ async def open_request(
         rule=deciders_rule.rule, steps=steps, due_at=now + deadline, stand_ins=pairs,
         renews=link.renews, reviews=link.reviews,
     )
+    # Someone away who delegated is not routed around: their delegate stands in for them.
+    standing_in = dict(pairs)
+    absent = {p: back for p, back in (away or {}).items() if p not in standing_in}
     usual, away_notes = route_around_absences(
-        catalog, asset, request.rule, steps, requester.id, away or {}, now
+        catalog, asset, request.rule, steps, requester.id, absent, now
     )
     first = map_people(usual, pairs)
     deciders = deciders_with(request)

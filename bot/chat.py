@@ -12,6 +12,7 @@ from approvals.errors import DomainError
 from bot import replies
 from bot.commands import Command
 from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
+from bot.directory_routing import reachable_for
 from bot.messenger import card_activity
 from storage.engine import DatabaseUnavailable
 
@@ -128,9 +129,11 @@ class ChatCommands:
             return replies.message("Which date?", f"Write the new expiry as YYYY-MM-DD: "
                                    f"renew {match['id']} until {DAY_EXAMPLE}.")
         activity = turn_context.activity
+        exception = await services.request_status(self.deps.uow_factory(), match["id"])
+        reachable = await reachable_for(self.deps, exception.asset_name)  # as a submission
         renewal, original = await services.renew_exception(
-            self.deps.uow_factory(), self.deps.catalog, self.deps.clock, match["id"], until,
-            actor_of(activity), source_of(activity), self.deps.policy,
+            self.deps.uow_factory(), reachable.catalog, self.deps.clock, match["id"], until,
+            actor_of(activity), source_of(activity), self.deps.policy, away=reachable.away,
         )
         return replies.renewal_requested_card(renewal, original, self.deps.catalog)
 

@@ -19,7 +19,6 @@ import httpx
 from azure.core.exceptions import AzureError
 from kiota_abstractions.api_error import APIError
 from kiota_abstractions.base_request_configuration import RequestConfiguration
-from msgraph import GraphServiceClient
 from msgraph.generated.models.date_time_time_zone import DateTimeTimeZone
 from msgraph.generated.models.user import User
 from msgraph.generated.models.user_scope_teams_app_installation import (
@@ -30,6 +29,7 @@ from msgraph.generated.users.item.teamwork.installed_apps.installed_apps_request
 )
 from msgraph.generated.users.item.user_item_request_builder import UserItemRequestBuilder
 from msgraph.generated.users.users_request_builder import UsersRequestBuilder
+from msgraph.graph_service_client import GraphServiceClient
 
 from approvals.directory import (
     AutomaticReplies,
@@ -106,9 +106,10 @@ class GraphDirectory:
                                    self.client.users.by_user_id(object_id).mailbox_settings.get,
                                    none_for=(403, 404))
         setting = settings.automatic_replies_setting if settings is not None else None
-        if setting is None or setting.status is None:
+        status = replies_status(setting.status if setting is not None else None)
+        if setting is None or status is None:
             return None
-        return AutomaticReplies(RepliesStatus(setting.status.value),
+        return AutomaticReplies(status,
                                 _utc(setting.scheduled_start_date_time),
                                 _utc(setting.scheduled_end_date_time))
 
@@ -196,3 +197,18 @@ def _retry_after(headers: Mapping[str, str]) -> float | None:
         return max(0.0, float(value))
     except ValueError:
         return None  # Graph sends seconds; an HTTP date gets the default pause
+
+
+def replies_status(status: object) -> RepliesStatus | None:
+    """The mailbox's automatic-replies status, or None for one this code does not know (a
+    newer Graph may add values): nothing is known about the person's absence then."""
+    value = getattr(status, "value", status)
+    if isinstance(value, tuple):  # the SDK's enums are typed as 1-tuples, not strings
+        value = value[0] if value else None
+    if value is None:
+        return None
+    try:
+        return RepliesStatus(str(value))
+    except ValueError:
+        log.warning("directory: unknown automatic replies status %r, taken as not away", value)
+        return None

@@ -78,7 +78,7 @@ async def _render(deps: BotDeps, request: Request, notification: Notification) -
         days = notification.detail.get("days", "")
         return MessageFactory.text(
             f"Exception {request.id} on {request.asset_name} ends in {days} day(s), on "
-            f"{request.expires_on}. To keep it, ask for a new exception before then.")
+            f"{request.expires_on}. To keep it, say `renew {request.id}` before then.")
     if kind == kinds.REVOKED:
         return MessageFactory.text(
             f"{notification.detail.get('by', 'The owner')} revoked exception {request.id} on "

@@ -14,6 +14,7 @@ from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from approvals import services
+from approvals.job_kinds import ESCALATE, REMIND, REVIEW_DUE
 from approvals.ports import Clock, Job
 from bot.backoff import Random, RetryPolicy
 from bot.deps import BotDeps
@@ -23,14 +24,18 @@ from storage.jobs import ClaimedJob, JobStore
 
 log = logging.getLogger(__name__)
 RunJob = Callable[[Job], Awaitable[None]]
+# The jobs that send a request to people: the directory is asked first (members, managers,
+# who is away now). Expiry, lapse and a delegation's end route nobody, so they never wait on it.
+ROUTING_JOBS = frozenset({REMIND, ESCALATE, REVIEW_DUE})
 
 
 def due_jobs(deps: BotDeps) -> RunJob:
     """Run each due job through the domain (reminders, escalations); idempotent there."""
 
     async def run(job: Job) -> None:
-        await refresh_for_request(deps, job.request_id)  # managers and members as they are now
-        await services.run_due_job(deps.uow_factory(), deps.catalog, deps.policy, deps.clock, job)
+        away = await refresh_for_request(deps, job.request_id) if job.kind in ROUTING_JOBS else {}
+        await services.run_due_job(deps.uow_factory(), deps.catalog, deps.policy, deps.clock, job,
+                                   away=away)
 
     return run
 

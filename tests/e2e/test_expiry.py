@@ -27,7 +27,7 @@ async def test_reminders_before_expiry_then_the_exception_lapses_on_time(
     clock.advance(hours=1)
     await bot_process.settle()
     for person in (ALEX, MEGAN):
-        assert any("EXC-1 on payments-api ends in 7 day" in t
+        assert any("EXC-1 on payments-api ends in 7 day" in t and "say `renew EXC-1`" in t
                    for t in texts(connector, person.personal_conversation))
 
     clock.current = clock.current.replace(day=10, hour=23, minute=59)

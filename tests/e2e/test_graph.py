@@ -154,6 +154,45 @@ async def test_the_manager_graph_names_is_the_escalation_target(
     assert "approved" in str(decided).lower() and "Lynne Robbins" in str(decided)
 
 
+async def test_an_escalation_passes_over_the_backup_who_went_away_since_the_submission(
+    teams: TeamsClient, connector: FakeConnector, graph: FakeGraph, clock: SteppingClock,
+    bot: BotProcess, sqlite_url: str,
+) -> None:
+    for user in (MEGAN, ADELE, LYNNE):
+        await teams.say(user, "hi")
+    await submit(teams, connector, "payments-api")
+    graph.away(ADELE.aad, until=clock.now() + AWAY_UNTIL_DAYS)  # after the submission
+    clock.advance(days=3, minutes=1)  # the deadline: the backup is away now, so the manager
+    await bot.settle()
+    assert approval_cards(connector, ADELE.personal_conversation) == []
+    [card] = approval_cards(connector, LYNNE.personal_conversation)
+    assert "EXC-1" in card
+    _, events = await stored(sqlite_url, "EXC-1")
+    assert events[-1].detail["skipped"] == "backup (Adele Vance is away)"
+
+
+async def test_a_renewal_asks_graph_first_and_goes_around_the_owner_who_is_away(
+    teams: TeamsClient, connector: FakeConnector, graph: FakeGraph, clock: SteppingClock,
+    sqlite_url: str,
+) -> None:
+    for user in (MEGAN, ADELE):
+        await teams.say(user, "hi")
+    await submit(teams, connector, "payments-api")
+    decided = await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    assert "approved" in str(decided).lower()
+    graph.away(MEGAN.aad, until=clock.now() + AWAY_UNTIL_DAYS)
+    clock.advance(minutes=6)  # her automatic replies, as read at the submission, are stale
+
+    assert await teams.say(ALEX, "renew EXC-1 until 2026-12-20") == 201
+    await teams.delivered()
+    [card] = [c for c in approval_cards(connector, ADELE.personal_conversation) if "EXC-2" in c]
+    assert "Megan Bowen is away" in card
+    assert not [c for c in approval_cards(connector, MEGAN.personal_conversation)
+                if "EXC-2" in c]
+    renewal, _ = await stored(sqlite_url, "EXC-2")
+    assert renewal.renews == "EXC-1" and renewal.routed_to == "adele"
+
+
 async def test_an_owner_who_never_talked_to_the_bot_gets_the_app_and_the_card_in_its_chat(
     teams: TeamsClient, connector: FakeConnector, graph: FakeGraph
 ) -> None:

@@ -79,7 +79,7 @@ async def test_a_renewal_is_a_linked_request_and_its_approval_moves_the_expiry(
     assert approved.state is State.APPROVED, "the renewal is not an exception of its own"
     original = stored(db, "EXC-1")
     assert (original.state, original.expires_on, original.version) == (
-        State.ACTIVE, EXPIRES + timedelta(days=20), 3)
+        State.ACTIVE, EXPIRES + timedelta(days=20), 4), "asked to renew, then extended"
     lapse = [j for j in db.jobs.values() if j.kind == "lapse"]
     assert [j.key for j in lapse] == [f"EXC-1:lapse:{EXPIRES + timedelta(days=20)}"]
     assert db.sent("extended") == ["alex", "megan"]
