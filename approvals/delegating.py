@@ -16,7 +16,7 @@ from approvals.deadlines import replan, rules_of
 from approvals.errors import ConcurrentUpdate, NotAllowed, UnknownPerson
 from approvals.escalation import reached_people
 from approvals.job_kinds import END_DELEGATION
-from approvals.model import Actor, AuditEvent, Delegation, Request, Source, State
+from approvals.model import SIGNOFF, Actor, AuditEvent, Delegation, Request, Source, State
 from approvals.notifications import APPROVAL, REROUTED, REVIEW, notify, refresh_cards
 from approvals.policies import DEFAULT_POLICY, Policy
 from approvals.ports import Clock, Job, UnitOfWork
@@ -27,7 +27,6 @@ from approvals.transitions import Action, next_state
 
 MAX_DAYS = 90
 OPEN = tuple(s for s in State if s.is_open)
-SIGNOFF = ("signoff", "Signoff")
 
 
 class InvalidDelegation(NotAllowed):

@@ -7,7 +7,7 @@ from datetime import datetime
 
 from approvals.away import away_people
 from approvals.catalog import Catalog
-from approvals.model import AuditEvent, Request, Source, State
+from approvals.model import SIGNOFF, AuditEvent, Request, Source, State
 from approvals.notifications import (
     APPROVAL,
     ESCALATED,
@@ -28,8 +28,6 @@ from approvals.staffing import (
     steps_of,
 )
 from approvals.transitions import Action, next_state
-
-SIGNOFF = ("signoff", "Signoff")  # the actor of what the scheduler does
 
 
 async def escalate(

@@ -8,7 +8,7 @@ from datetime import UTC, datetime, time
 from approvals.catalog import Catalog
 from approvals.job_kinds import EXPIRY_JOBS, LAPSE, REMIND_EXPIRY, REVIEW_DUE
 from approvals.linked import close_linked
-from approvals.model import AuditEvent, Request, RequestKind, Source, State
+from approvals.model import SIGNOFF, AuditEvent, Request, RequestKind, Source, State
 from approvals.notifications import EXPIRY_REMINDER, LAPSED, notify, refresh_cards
 from approvals.policies import Rules
 from approvals.ports import Job, UnitOfWork
@@ -18,7 +18,6 @@ from approvals.transitions import Action, next_state
 __all__ = ["EXPIRY_JOBS", "IN_FORCE", "lapses_at", "plan_expiry", "plan_review",
            "run_expiry_job", "told_of_expiry"]
 IN_FORCE = (State.APPROVED, State.ACTIVE)
-SIGNOFF = ("signoff", "Signoff")
 
 
 def lapses_at(request: Request) -> datetime | None:

@@ -5,12 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 
 from approvals.job_kinds import DEADLINE_JOBS
-from approvals.model import AuditEvent, Request, Source
+from approvals.model import SIGNOFF, AuditEvent, Request, Source
 from approvals.notifications import LINKED_CLOSED, notify, refresh_cards
 from approvals.ports import UnitOfWork
 from approvals.transitions import Action, next_state
-
-SIGNOFF = ("signoff", "Signoff")
 
 
 async def close_linked(uow: UnitOfWork, original: Request, now: datetime, source: Source

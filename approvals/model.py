@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
+SIGNOFF = ("signoff", "Signoff")  # (id, name) of the actor when the bot itself acts (jobs)
 
 class Tier(enum.StrEnum):
     LOW = "low"

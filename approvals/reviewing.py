@@ -13,14 +13,13 @@ from datetime import datetime
 
 from approvals.catalog import Catalog
 from approvals.errors import NoDecider
-from approvals.model import AuditEvent, DecisionRule, Request, RequestDraft, Source, State
+from approvals.model import SIGNOFF, AuditEvent, DecisionRule, Request, RequestDraft, Source, State
 from approvals.policies import MAX_TITLE, Deciders, Policy
 from approvals.ports import Job, UnitOfWork
 from approvals.submitting import Link, Requester, open_request
 
 log = logging.getLogger(__name__)
 REVIEWERS = Deciders(DecisionRule.ANY, (("owner", "backup", "team"),))
-SIGNOFF = ("signoff", "Signoff")
 
 
 async def run_review_job(
