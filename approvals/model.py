@@ -8,6 +8,7 @@ from datetime import date, datetime
 
 SIGNOFF = ("signoff", "Signoff")  # (id, name) of the actor when the bot itself acts (jobs)
 
+
 class Tier(enum.StrEnum):
     LOW = "low"
     MEDIUM = "medium"
