@@ -12,6 +12,7 @@ from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.model import AuditEvent, Source
+from storage import prepared
 from storage.tables import AuditEventRow
 
 GENESIS_HASH = "0" * 64
@@ -19,6 +20,9 @@ GENESIS_HASH = "0" * 64
 # so two transactions can never chain onto the same predecessor.
 AUDIT_CHAIN_LOCK = 0x5349474E4F4646
 VERIFY_BATCH = 500
+_INSERTED = ("request_id", "action", "outcome", "actor_id", "actor_name", "at", "channel",
+             "conversation_id", "activity_id", "detail", "prev_hash", "hash")
+_LAST_HASH = select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
 
 
 def _canonical_json(value: Any) -> str:
@@ -59,8 +63,9 @@ class SqlAuditLog:
             prev_hash=await self._last_hash(), hash="",
         )
         row.hash = chain_hash(row)
-        self._session.add(row)
-        await self._session.flush()
+        # A Core insert of the row's values: the session need not track an append-only row.
+        values = {c: getattr(row, c) for c in _INSERTED}
+        await prepared.run(self._session, prepared.insert_row("audit_events", _INSERTED), values)
 
     async def for_request(self, request_id: str) -> list[AuditEvent]:
         rows = (await self._session.exec(
@@ -89,10 +94,8 @@ class SqlAuditLog:
                 after = row.id
 
     async def _last_hash(self) -> str:
-        last = (await self._session.exec(
-            select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
-        )).first()
-        return last if last is not None else GENESIS_HASH
+        last = (await prepared.run(self._session, _LAST_HASH, {})).first()
+        return str(last[0]) if last is not None else GENESIS_HASH
 
 
 def _recomputed(row: AuditEventRow) -> str | None:

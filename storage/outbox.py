@@ -11,9 +11,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Notification
+from storage import prepared
 from storage.jobs import decode_detail, encode_detail
 from storage.tables import table_of
-from storage.upsert import insert_once
 from storage.work_queue import LEASE, PENDING, Backlog, WorkQueue
 
 
@@ -33,7 +33,8 @@ class SqlOutbox:
             "kind": n.kind, "detail": encode_detail(n.detail), "created_at": n.created_at,
             "state": PENDING, "attempts": 0, "next_attempt_at": n.created_at,
         }
-        await self._session.exec(insert_once(self._dialect, table_of("outbox"), values, ("key",)))
+        statement = prepared.insert_row_once(self._dialect, "outbox", tuple(values), ("key",))
+        await prepared.run(self._session, statement, values)
         self.queued = True
 
 
