@@ -17,6 +17,7 @@ from approvals.errors import ConcurrentUpdate, DomainError, InvalidRequest, NotA
 from approvals.model import Request, RequestKind, State
 from bot import replies
 from bot.deps import BotDeps, actor_of, source_of
+from bot.messenger import BuiltInvokeResponse
 from bot.references import References
 from cards import actions as card_actions
 from storage.engine import DatabaseUnavailable
@@ -27,7 +28,7 @@ OPEN_FOR_DECIDERS = (State.PENDING, State.INFO_REQUESTED, State.APPROVED_PENDING
 
 
 def card_response(card: dict[str, Any]) -> InvokeResponse:
-    return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD, "value": card})
+    return BuiltInvokeResponse(status=200, body={"statusCode": 200, "type": CARD, "value": card})
 
 
 class CardActions:

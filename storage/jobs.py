@@ -49,9 +49,10 @@ class SqlJobQueue:
         """Drop the request's pending jobs (of these kinds, or all); running ones finish."""
         params: dict[str, Any] = prepared.where({"request_id": request_id, "state": PENDING})
         if kinds is not None:
-            params["values"] = list(kinds)
+            params.update(prepared.one_of(kinds, "kind"))
         statement = prepared.delete_where(
-            "jobs", ("request_id", "state"), "kind" if kinds is not None else None)
+            "jobs", ("request_id", "state"), "kind" if kinds is not None else None,
+            len(kinds or ()))
         await prepared.run(self._session, statement, params)
 
 

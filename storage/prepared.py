@@ -40,12 +40,25 @@ def insert_row_once(dialect: str, table: str, columns: tuple[str, ...],
     return insert_once(dialect, table_of(table), {c: _value(table, c) for c in columns}, key)
 
 
+def _one_of(table: str, column: str, count: int) -> Any:
+    """`column IN (:in_0, ..., :in_<count-1>)`. One statement per list length: an "expanding"
+    parameter would make SQLAlchemy rewrite the SQL text on every run."""
+    return table_of(table).c[column].in_(
+        [_value(table, column, f"in_{i}_") for i in range(count)])
+
+
+def one_of(values: Sequence[Any], column: str) -> dict[str, Any]:
+    """The parameters of `_one_of` for `values`."""
+    return {f"in_{i}_{column}": v for i, v in enumerate(values)}
+
+
 @lru_cache(maxsize=256)
 def select_where(table: str, column: str, order_by: tuple[str, ...] = (),
-                 many: bool = False) -> Select[Any]:
-    """Rows whose `column` equals the parameter `value` (`many`: is in the list `values`)."""
+                 count: int | None = None) -> Select[Any]:
+    """Rows whose `column` equals the parameter `w_<column>`; with `count`, rows whose
+    `column` is one of `count` values (parameters from `one_of`)."""
     t = table_of(table)
-    condition = (t.c[column].in_(bindparam("values", expanding=True)) if many
+    condition = (_one_of(table, column, count) if count is not None
                  else t.c[column] == _value(table, column, "w_"))
     return select(t).where(condition).order_by(*(t.c[c] for c in order_by))
 
@@ -61,12 +74,14 @@ def update_where(table: str, where: tuple[str, ...], columns: tuple[str, ...]) -
 
 
 @lru_cache(maxsize=256)
-def delete_where(table: str, where: tuple[str, ...], in_column: str | None = None) -> Delete:
-    """DELETE where every `where` column equals `w_<column>` (and `in_column` is in `values`)."""
+def delete_where(table: str, where: tuple[str, ...], in_column: str | None = None,
+                 count: int = 0) -> Delete:
+    """DELETE where every `where` column equals `w_<column>` (and `in_column` is one of
+    `count` values, parameters from `one_of`)."""
     t = table_of(table)
     conditions = [t.c[w] == _value(table, w, "w_") for w in where]
     if in_column is not None:
-        conditions.append(t.c[in_column].in_(bindparam("values", expanding=True)))
+        conditions.append(_one_of(table, in_column, count))
     return delete(t).where(and_(*conditions))
 
 

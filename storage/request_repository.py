@@ -25,6 +25,7 @@ from storage.tables import RequestRow, table_of
 from storage.upsert import upsert
 
 OPEN_STATES = tuple(s.value for s in State if s.is_open)
+HYDRATE_BATCH = 64  # request ids per query for their decisions and notes (one statement each)
 
 
 class SqlRequestRepository:
@@ -112,15 +113,17 @@ class SqlRequestRepository:
         """Requests with their decisions and notes in time order, in two queries."""
         if not rows:
             return []
-        ids = {"values": [r.id for r in rows]}
         decisions: dict[str, list[Any]] = defaultdict(list)
-        for d in await prepared.rows(self._session, prepared.select_where(
-                "decisions", "request_id", ("decided_at", "id"), many=True), ids):
-            decisions[d.request_id].append(d)
         notes: dict[str, list[Any]] = defaultdict(list)
-        for n in await prepared.rows(self._session, prepared.select_where(
-                "notes", "request_id", ("at", "id"), many=True), ids):
-            notes[n.request_id].append(n)
+        for start in range(0, len(rows), HYDRATE_BATCH):
+            ids = [r.id for r in rows[start:start + HYDRATE_BATCH]]
+            params = prepared.one_of(ids, "request_id")
+            for d in await prepared.rows(self._session, prepared.select_where(
+                    "decisions", "request_id", ("decided_at", "id"), len(ids)), params):
+                decisions[d.request_id].append(d)
+            for n in await prepared.rows(self._session, prepared.select_where(
+                    "notes", "request_id", ("at", "id"), len(ids)), params):
+                notes[n.request_id].append(n)
         return [to_request(r, decisions[r.id], notes[r.id]) for r in rows]
 
 
