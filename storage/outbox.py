@@ -3,6 +3,7 @@ then claimed, sent and marked by the relay."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -70,6 +71,11 @@ class OutboxStore:
     async def defer(self, keys: list[str], worker_id: str, at: datetime) -> None:
         """Hand messages back unsent until `at` (rate limit): not counted as an attempt."""
         await self.queue.defer(keys, worker_id, at)
+
+    async def defer_each(self, keys_by_time: Mapping[datetime, Sequence[str]],
+                         worker_id: str) -> None:
+        """`defer` for several send slots, in one transaction."""
+        await self.queue.defer_each(keys_by_time, worker_id)
 
     async def backlog(self, now: datetime) -> Backlog:
         return await self.queue.backlog(now)

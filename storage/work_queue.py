@@ -109,15 +109,23 @@ class WorkQueue:
 
     async def defer(self, keys: Sequence[str], worker_id: str, at: datetime) -> None:
         """Give rows back untried until `at` (their claim does not count as an attempt)."""
-        if not keys:
+        await self.defer_each({at: keys}, worker_id)
+
+    async def defer_each(self, keys_by_time: Mapping[datetime, Sequence[str]],
+                         worker_id: str) -> None:
+        """`defer` for several times at once, in one transaction (a rate-limited relay hands
+        back a batch with a different send slot for each message)."""
+        moves = [(at, list(keys)) for at, keys in keys_by_time.items() if keys]
+        if not moves:
             return
         t = self._table
         async with self._engine.begin() as connection:
-            await connection.execute(
-                update(t).where(t.c.key.in_(keys), t.c.state == RUNNING,
-                                t.c.claimed_by == worker_id)
-                .values(state=PENDING, next_attempt_at=at, attempts=t.c.attempts - 1)
-            )
+            for at, keys in moves:
+                await connection.execute(
+                    update(t).where(t.c.key.in_(keys), t.c.state == RUNNING,
+                                    t.c.claimed_by == worker_id)
+                    .values(state=PENDING, next_attempt_at=at, attempts=t.c.attempts - 1)
+                )
 
     async def row(self, key: str) -> RowMapping | None:
         """The row as stored (diagnostics and tests)."""
