@@ -23,8 +23,9 @@ what lies underneath:
   for the group's COMMIT as well when an earlier unit of the group wrote: nothing that is not
   durable leaves the process. The group is committed as soon as no unit waits for the turn,
   or after MAX_GROUP_UNITS units or MAX_GROUP_SECONDS.
-- What may wait for the disk or for another process (opening, BEGIN IMMEDIATE with its busy
-  timeout, COMMIT) runs on one worker thread, off the event loop; the turn is held meanwhile.
+- What may wait for the disk or for another process (opening, COMMIT, and BEGIN IMMEDIATE when
+  another process holds the write lock, with its busy timeout) runs on one worker thread, off
+  the event loop; the turn is held meanwhile.
 
 Transactions stay serialisable (one writer, in order), compare-and-set and the audit chain
 see every earlier unit's writes, and other processes still meet an ordinary SQLite writer.
@@ -46,11 +47,12 @@ from sqlalchemy.engine import AdaptedConnection
 from sqlalchemy.util import VersionInfo
 from sqlalchemy.util.concurrency import await_
 
+BUSY_TIMEOUT_MS = 5000
 SQLITE_PRAGMAS = (
     "PRAGMA journal_mode=WAL",
     "PRAGMA synchronous=FULL",
     "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
+    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}",
 )
 MAX_GROUP_UNITS = 64
 MAX_GROUP_SECONDS = 0.050
@@ -130,6 +132,11 @@ class Turns:
         self.groups_committed = 0  # for tests and diagnostics
         self.units_committed = 0
 
+    @property
+    def waiting(self) -> int:
+        """Units waiting for their turn (for tests and diagnostics)."""
+        return sum(1 for turn, _ in self._waiting if not turn.done())
+
     # --- the worker thread -------------------------------------------------------------
     async def _on_thread(self, sql: str) -> None:
         assert self._thread is not None and self.connection is not None
@@ -207,7 +214,7 @@ class Turns:
         opening = self._opening = asyncio.get_running_loop().create_future()
         try:
             if not self._in_transaction:
-                await self._on_thread("BEGIN IMMEDIATE")
+                await self._begin()
                 self._start_group()
             assert self.connection is not None
             self.connection.execute("SAVEPOINT unit")
@@ -222,6 +229,22 @@ class Turns:
         opening.set_result(None)
         self.unit_wrote = False
         self.unit_open = True
+
+    async def _begin(self) -> None:
+        """BEGIN IMMEDIATE: in place when no other process holds the write lock (it then does
+        no I/O worth a thread hop), else on the worker thread, waiting up to busy_timeout."""
+        connection = self.connection
+        assert connection is not None
+        connection.execute("PRAGMA busy_timeout=0")
+        try:
+            connection.execute("BEGIN IMMEDIATE")
+            return
+        except sqlite3.OperationalError:
+            if connection.in_transaction:
+                raise
+        finally:
+            connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        await self._on_thread("BEGIN IMMEDIATE")  # another process writes: wait for it
 
     def end_unit(self, who: object, keep: bool) -> asyncio.Future[None] | None:
         """End `who`'s unit: keep its writes (commit) or undo them (rollback), pass the turn

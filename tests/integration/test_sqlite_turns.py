@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import sqlite3
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from pathlib import Path
 
 import pytest
@@ -45,11 +45,22 @@ def turns_of(engine: AsyncEngine) -> object:
     return engine.sync_engine.dialect.turns  # type: ignore[attr-defined]
 
 
+async def until(condition: Callable[[], bool]) -> None:
+    """Let other tasks run until `condition()` holds (each step only yields, no timer)."""
+    for _ in range(100_000):
+        if condition():
+            return
+        await asyncio.sleep(0)
+    raise AssertionError("the condition never held")
+
+
 async def insert_child(engine: AsyncEngine, child: int, parent: int,
-                       commit: bool = True) -> None:
+                       commit: bool = True, hold: asyncio.Event | None = None) -> None:
     async with engine.connect() as connection:
         await connection.execute(text("INSERT INTO child (id, parent_id) VALUES (:c, :p)"),
                                  {"c": child, "p": parent})
+        if hold is not None:
+            await hold.wait()  # keep the turn until the others queue behind this unit
         if commit:
             await connection.commit()
         else:
@@ -90,9 +101,13 @@ async def test_when_the_group_commit_fails_every_unit_in_it_fails_and_nothing_is
     # The second unit's child points at no parent: only the COMMIT finds out. The first and
     # the third were released into the same group, the reader saw their rows: none of them
     # may be told that it succeeded or be shown what the database never kept.
-    results = await asyncio.gather(
-        insert_child(lite, 1, 1), insert_child(lite, 2, 99), insert_child(lite, 3, 1),
-        read_children(), return_exceptions=True)
+    queued = asyncio.Event()
+    first = asyncio.ensure_future(insert_child(lite, 1, 1, hold=queued))
+    others = asyncio.gather(insert_child(lite, 2, 99), insert_child(lite, 3, 1),
+                            read_children(), return_exceptions=True)
+    await until(lambda: turns_of(lite).waiting >= 3)  # type: ignore[attr-defined]
+    queued.set()
+    results = [*(await asyncio.gather(first, return_exceptions=True)), *(await others)]
 
     assert [type(r) for r in results] == [IntegrityError] * 4
     assert on_disk(lite, "SELECT count(*) FROM child") == [(0,)]
@@ -110,3 +125,23 @@ async def test_another_process_can_write_between_groups(lite: AsyncEngine) -> No
     await insert_child(lite, 3, 1)
 
     assert on_disk(lite, "SELECT id FROM child ORDER BY id") == [(1,), (2,), (3,)]
+
+
+async def test_a_unit_waits_for_another_process_holding_the_write_lock(
+    lite: AsyncEngine,
+) -> None:
+    path = lite.url.database
+    assert path
+    other = sqlite3.connect(path, isolation_level=None)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+        task = asyncio.ensure_future(insert_child(lite, 1, 1))
+        turns = turns_of(lite)
+        await until(lambda: turns.holder is not None)  # type: ignore[attr-defined]
+        other.execute("INSERT INTO child (id, parent_id) VALUES (2, 1)")
+        other.execute("COMMIT")
+        await task  # it waited (busy timeout, off the event loop) instead of failing
+    finally:
+        other.close()
+
+    assert on_disk(lite, "SELECT id FROM child ORDER BY id") == [(1,), (2,)]
