@@ -5,11 +5,11 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Clock
-from storage.tables import ConversationRefRow, table_of
+from storage import prepared
+from storage.tables import table_of
 from storage.upsert import upsert
 
 
@@ -55,13 +55,12 @@ class ConversationRefRepository:
         return ref
 
     async def get(self, aad_object_id: str) -> ConversationRef | None:
-        row = (await self._session.exec(
-            select(ConversationRefRow)
-            .where(ConversationRefRow.aad_object_id == aad_object_id.lower())
-            .execution_options(populate_existing=True)
-        )).one_or_none()
-        if row is None:
+        found = await prepared.rows(
+            self._session, prepared.select_where("conversation_refs", "aad_object_id"),
+            prepared.where({"aad_object_id": aad_object_id.lower()}))
+        if not found:
             return None
+        row = found[0]
         return ConversationRef(
             aad_object_id=row.aad_object_id, user_id=row.user_id, user_name=row.user_name,
             tenant_id=row.tenant_id, channel_id=row.channel_id, service_url=row.service_url,

@@ -22,6 +22,7 @@ from sqlalchemy.engine import RowMapping
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
+from storage import prepared
 from storage.engine import DatabaseUnavailable
 
 log = logging.getLogger(__name__)
@@ -92,12 +93,12 @@ class WorkQueue:
 
     async def finish(self, key: str, worker_id: str, values: Mapping[str, Any]) -> bool:
         """Set `values` on a row this worker still holds; False if it lost the row."""
-        t = self._table
+        statement = prepared.update_where(
+            self._table.name, ("key", "state", "claimed_by"), tuple(values))
+        params = {**prepared.where({"key": key, "state": RUNNING, "claimed_by": worker_id}),
+                  **prepared.setting(values)}
         async with self._engine.begin() as connection:
-            result = await connection.execute(
-                update(t).where(t.c.key == key, t.c.state == RUNNING,
-                                t.c.claimed_by == worker_id).values(**values)
-            )
+            result = await connection.execute(statement, params)
         return result.rowcount == 1
 
     async def retry(self, key: str, worker_id: str, error: str, at: datetime) -> bool:
