@@ -359,8 +359,9 @@ def _db_checks(database_url: str) -> dict[str, Any]:
         audited = db.execute(
             "SELECT count(*) FROM audit_events WHERE action='decision.approve' AND outcome='ok'"
         ).fetchone()[0]
+        outbox = dict(db.execute("SELECT state, count(*) FROM outbox GROUP BY state").fetchall())
     return {"approved": approved, "decision_rows": decisions, "decided_twice": twice,
-            "approve_audit_events": audited}
+            "approve_audit_events": audited, "outbox": outbox}
 
 
 async def _verify_chain(database_url: str) -> int | None:
@@ -535,6 +536,10 @@ def report(run: Run) -> str:
         f"sent {clicks.get('sent')} (a click in flight when the client stops still decides).",
         f"audit chain: {chain}; "
         f"connector calls: {c.get('connector_calls')}",
+        f"outbox at the end: {c.get('outbox')} (every decision queues the requester's notice "
+        "and a card refresh; the relay keeps Teams' limits, 60 per 30 s per chat: here every "
+        "notice goes to Alex's one chat and all card refreshes share one limit, so most wait: "
+        "the decision figures hold the queueing and the relay's claims, not the deliveries)",
         f"\"database is locked\" in the bot's log: {c.get('database_is_locked_in_log')}; "
         f"failed turns: {c.get('failed_turns_in_log')}",
     ]

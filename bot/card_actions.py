@@ -26,6 +26,7 @@ from approvals.queries import acting_id
 from bot import card_views, replies
 from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
 from bot.directory_routing import reachable_for
+from bot.messenger import BuiltInvokeResponse
 from bot.references import References
 from cards import actions as card_actions
 from cards import decision, requester
@@ -37,7 +38,7 @@ CARD = "application/vnd.microsoft.card.adaptive"
 
 
 def card_response(card: dict[str, Any]) -> InvokeResponse:
-    return InvokeResponse(status=200, body={"statusCode": 200, "type": CARD, "value": card})
+    return BuiltInvokeResponse(status=200, body={"statusCode": 200, "type": CARD, "value": card})
 
 
 class CardActions:

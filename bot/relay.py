@@ -96,8 +96,7 @@ class Relay:
                 continue
             self._limiter.record(conversation, now)
             await self._send(message, conversation)
-        for at, keys in deferred.items():
-            await self.store.defer(keys, self.worker_id, at)
+        await self.store.defer_each(deferred, self.worker_id)  # one transaction for the batch
         return len(claimed)
 
     async def drain(self) -> int:

@@ -12,14 +12,15 @@ from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.audit_chain import GENESIS_HASH, ChainRecord, canonical_json, event_hash
 from approvals.model import AuditEvent, Source
+from storage import prepared
 from storage.tables import AuditEventRow
 
 # pg_advisory_xact_lock key ("SIGNOFF" in ASCII): held from reading the last hash to commit,
 # so two transactions can never chain onto the same predecessor.
 AUDIT_CHAIN_LOCK = 0x5349474E4F4646
-
-
-_canonical_json = canonical_json
+_INSERTED = ("request_id", "action", "outcome", "actor_id", "actor_name", "at", "channel",
+             "conversation_id", "activity_id", "detail", "prev_hash", "hash")
+_LAST_HASH = select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
 
 
 def chain_hash(row: AuditEventRow) -> str:
@@ -49,12 +50,13 @@ class SqlAuditLog:
             request_id=event.request_id, action=event.action, outcome=event.outcome,
             actor_id=event.actor_id, actor_name=event.actor_name, at=event.at.astimezone(UTC),
             channel=event.source.channel, conversation_id=event.source.conversation_id,
-            activity_id=event.source.activity_id, detail=_canonical_json(dict(event.detail)),
+            activity_id=event.source.activity_id, detail=canonical_json(dict(event.detail)),
             prev_hash=await self._last_hash(), hash="",
         )
         row.hash = chain_hash(row)
-        self._session.add(row)
-        await self._session.flush()
+        # A Core insert of the row's values: the session need not track an append-only row.
+        values = {c: getattr(row, c) for c in _INSERTED}
+        await prepared.run(self._session, prepared.insert_row("audit_events", _INSERTED), values)
 
     async def for_request(self, request_id: str) -> list[AuditEvent]:
         rows = (await self._session.exec(
@@ -64,10 +66,8 @@ class SqlAuditLog:
         return [_to_event(r) for r in rows]
 
     async def _last_hash(self) -> str:
-        last = (await self._session.exec(
-            select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
-        )).first()
-        return last if last is not None else GENESIS_HASH
+        last = (await prepared.run(self._session, _LAST_HASH, {})).first()
+        return str(last[0]) if last is not None else GENESIS_HASH
 
 
 def _to_event(row: AuditEventRow) -> AuditEvent:

@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from typing import Any
 
-from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Clock
+from storage import prepared
 from storage.tables import CardMessageRow
 
 
@@ -48,14 +49,13 @@ class CardMessageRepository:
 
     async def for_request(self, request_id: str) -> list[CardMessage]:
         """The request's cards, oldest first."""
-        rows = (await self._session.exec(
-            select(CardMessageRow).where(CardMessageRow.request_id == request_id)
-            .order_by(col(CardMessageRow.id))
-        )).all()
+        rows = await prepared.rows(
+            self._session, prepared.select_where("card_messages", "request_id", ("id",)),
+            prepared.where({"request_id": request_id}))
         return [_to_message(r) for r in rows]
 
 
-def _to_message(row: CardMessageRow) -> CardMessage:
+def _to_message(row: CardMessageRow | Any) -> CardMessage:
     assert row.id is not None  # flushed
     return CardMessage(
         id=row.id, request_id=row.request_id, recipient_aad=row.recipient_aad, role=row.role,

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Clock
+from storage import prepared
 from storage.tables import ConversationRefRow, table_of
 from storage.upsert import upsert
 
@@ -55,12 +57,10 @@ class ConversationRefRepository:
         return ref
 
     async def get(self, aad_object_id: str) -> ConversationRef | None:
-        row = (await self._session.exec(
-            select(ConversationRefRow)
-            .where(ConversationRefRow.aad_object_id == aad_object_id.lower())
-            .execution_options(populate_existing=True)
-        )).one_or_none()
-        return _to_ref(row) if row is not None else None
+        found = await prepared.rows(
+            self._session, prepared.select_where("conversation_refs", "aad_object_id"),
+            prepared.where({"aad_object_id": aad_object_id.lower()}))
+        return _to_ref(found[0]) if found else None
 
     async def latest(self) -> ConversationRef | None:
         """The reference seen last, whoever's: a service URL to post to a chat with no person."""
@@ -71,7 +71,7 @@ class ConversationRefRepository:
         return _to_ref(row) if row is not None else None
 
 
-def _to_ref(row: ConversationRefRow) -> ConversationRef:
+def _to_ref(row: Any) -> ConversationRef:  # a ConversationRefRow or a prepared row
     return ConversationRef(
         aad_object_id=row.aad_object_id, user_id=row.user_id, user_name=row.user_name,
         tenant_id=row.tenant_id, channel_id=row.channel_id, service_url=row.service_url,

@@ -4,21 +4,23 @@ from __future__ import annotations
 
 import asyncio
 from pathlib import Path
-from typing import Any
 
-from sqlalchemy import event, text
+from sqlalchemy import text
+from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-SQLITE_PRAGMAS = (
-    "PRAGMA journal_mode=WAL",
-    "PRAGMA synchronous=FULL",
-    "PRAGMA foreign_keys=ON",
-    "PRAGMA busy_timeout=5000",
-)
+from storage.sqlite_turns import SQLITE_PRAGMAS
+
 PING_TIMEOUT_SECONDS = 5.0
+# sqlite+aiosqlite:// URLs are served by storage/sqlite_turns.py (one connection taken in
+# turns, statements in place, group commit) instead of aiosqlite's thread per connection.
+registry.register("sqlite.signoff_turns", "storage.sqlite_turns", "SQLiteTurnsDialect")
+POOLED_CONNECTIONS = 64  # cheap handles on the one real connection (units waiting their turn)
+
+__all__ = ["SQLITE_PRAGMAS", "DatabaseUnavailable", "create_engine", "ping", "session_factory"]
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -39,30 +41,15 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     database = url.database or ""
     if database and database != ":memory:" and not database.startswith("file:"):
         Path(database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-    # One connection: several SQLite writers only queue on the file lock and time out
-    # ("database is locked"); one connection serialises transactions in-process instead.
-    engine = create_async_engine(url, pool_size=1, max_overflow=0)
-    event.listen(engine.sync_engine, "connect", _on_sqlite_connect)
-    event.listen(engine.sync_engine, "begin", _on_sqlite_begin)
-    return engine
-
-
-def _on_sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
-    # Take transaction control away from the driver so "begin" below decides how to start.
-    dbapi_connection.isolation_level = None
-    cursor = dbapi_connection.cursor()
-    try:
-        for pragma in SQLITE_PRAGMAS:
-            cursor.execute(pragma)
-    finally:
-        cursor.close()
-
-
-def _on_sqlite_begin(connection: Any) -> None:
-    # IMMEDIATE takes the write lock up front: a read-then-write transaction (load, then
-    # compare-and-set) can then never fail to upgrade its lock against another process,
-    # it waits up to busy_timeout instead; transactional DDL works too.
-    connection.exec_driver_sql("BEGIN IMMEDIATE")
+    # One real connection, whatever the pool hands out: several SQLite writers only queue on
+    # the file lock and time out ("database is locked"); taking turns on one connection
+    # serialises transactions in-process instead, and lets their commits be grouped.
+    # WAL, synchronous=FULL, foreign keys and the busy timeout are set when it opens; every
+    # transaction starts with BEGIN IMMEDIATE (see storage/sqlite_turns.py).
+    return create_async_engine(
+        url.set(drivername="sqlite+signoff_turns"),
+        pool_size=POOLED_CONNECTIONS, max_overflow=-1,
+    )
 
 
 def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:

@@ -5,16 +5,15 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete
 from sqlalchemy.engine import RowMapping
 from sqlalchemy.ext.asyncio import AsyncEngine
-from sqlmodel import col
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Job
-from storage.tables import JobRow, table_of
-from storage.upsert import insert_once
+from storage import prepared
+from storage.tables import table_of
 from storage.work_queue import LEASE, PENDING, Backlog, WorkQueue
 
 
@@ -42,17 +41,19 @@ class SqlJobQueue:
             "due_at": job.due_at, "detail": encode_detail(job.detail), "state": PENDING,
             "attempts": 0, "next_attempt_at": job.due_at,
         }
-        await self._session.exec(insert_once(self._dialect, table_of("jobs"), values, ("key",)))
+        statement = prepared.insert_row_once(self._dialect, "jobs", tuple(values), ("key",))
+        await prepared.run(self._session, statement, values)
         self.queued = True
 
     async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
         """Drop the request's pending jobs (of these kinds, or all); running ones finish."""
-        statement = delete(JobRow).where(
-            col(JobRow.request_id) == request_id, col(JobRow.state) == PENDING
-        )
+        params: dict[str, Any] = prepared.where({"request_id": request_id, "state": PENDING})
         if kinds is not None:
-            statement = statement.where(col(JobRow.kind).in_(kinds))
-        await self._session.exec(statement.execution_options(synchronize_session=False))
+            params.update(prepared.one_of(kinds, "kind"))
+        statement = prepared.delete_where(
+            "jobs", ("request_id", "state"), "kind" if kinds is not None else None,
+            len(kinds or ()))
+        await prepared.run(self._session, statement, params)
 
 
 @dataclass(frozen=True)

@@ -7,7 +7,7 @@ from pathlib import Path
 from alembic import command
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, func, select
+from sqlalchemy import Connection, func, select, text
 
 from storage.engine import create_engine
 
@@ -38,8 +38,12 @@ async def migrate(url: str) -> None:
     engine = create_engine(url)
     try:
         async with engine.begin() as connection:
+            # Take the lock before Alembic runs: its context is a process global, so two
+            # migrations in one process (tests) must not interleave inside it.
             if connection.dialect.name == "postgresql":
                 await connection.execute(select(func.pg_advisory_xact_lock(MIGRATION_LOCK)))
+            else:  # SQLite: the first statement takes the write lock (BEGIN IMMEDIATE)
+                await connection.execute(text("SELECT 1"))
             await connection.run_sync(_upgrade)
     finally:
         await engine.dispose()

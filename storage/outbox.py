@@ -3,6 +3,7 @@ then claimed, sent and marked by the relay."""
 
 from __future__ import annotations
 
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -11,9 +12,9 @@ from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.ports import Notification
+from storage import prepared
 from storage.jobs import decode_detail, encode_detail
 from storage.tables import table_of
-from storage.upsert import insert_once
 from storage.work_queue import LEASE, PENDING, Backlog, WorkQueue
 
 
@@ -33,7 +34,8 @@ class SqlOutbox:
             "kind": n.kind, "detail": encode_detail(n.detail), "created_at": n.created_at,
             "state": PENDING, "attempts": 0, "next_attempt_at": n.created_at,
         }
-        await self._session.exec(insert_once(self._dialect, table_of("outbox"), values, ("key",)))
+        statement = prepared.insert_row_once(self._dialect, "outbox", tuple(values), ("key",))
+        await prepared.run(self._session, statement, values)
         self.queued = True
 
 
@@ -69,6 +71,11 @@ class OutboxStore:
     async def defer(self, keys: list[str], worker_id: str, at: datetime) -> None:
         """Hand messages back unsent until `at` (rate limit): not counted as an attempt."""
         await self.queue.defer(keys, worker_id, at)
+
+    async def defer_each(self, keys_by_time: Mapping[datetime, Sequence[str]],
+                         worker_id: str) -> None:
+        """`defer` for several send slots, in one transaction."""
+        await self.queue.defer_each(keys_by_time, worker_id)
 
     async def backlog(self, now: datetime) -> Backlog:
         return await self.queue.backlog(now)

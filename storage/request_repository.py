@@ -4,25 +4,29 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Sequence
+from typing import Any
 
-from sqlalchemy import or_, update
+from sqlalchemy import or_
 from sqlalchemy.sql.elements import ColumnElement
 from sqlmodel import col, select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.model import Decision, Note, Request, RequestKind, State
+from storage import prepared
 from storage.request_rows import (
     deciders_pattern,
     decision_row,
+    decision_values,
     mutable_fields,
     note_row,
     request_row,
     to_request,
 )
-from storage.tables import DecisionRow, NoteRow, RequestRow, table_of
+from storage.tables import RequestRow, table_of
 from storage.upsert import upsert
 
 OPEN_STATES = tuple(s.value for s in State if s.is_open)
+HYDRATE_BATCH = 64  # request ids per query for their decisions and notes (one statement each)
 
 
 class SqlRequestRepository:
@@ -53,30 +57,24 @@ class SqlRequestRepository:
         await self._session.flush()
 
     async def get(self, request_id: str) -> Request | None:
-        row = (await self._session.exec(
-            select(RequestRow).where(RequestRow.id == request_id)
-            .execution_options(populate_existing=True)
-        )).one_or_none()
-        if row is None:
+        found = await prepared.rows(self._session, prepared.select_where("requests", "id"),
+                                    {"w_id": request_id})
+        if not found:
             return None
-        return (await self._hydrate([row]))[0]
+        return (await self._hydrate(found))[0]
 
     async def compare_and_set(self, request: Request, expected_version: int) -> bool:
         """Write `request` only if the stored version is still `expected_version`."""
-        statement = (
-            update(RequestRow)
-            .where(col(RequestRow.id) == request.id)
-            .where(col(RequestRow.version) == expected_version)
-            .values(**mutable_fields(request))
-            # The database decides; the session must not guess from objects it holds.
-            .execution_options(synchronize_session=False)
-        )
-        result = await self._session.exec(statement)
-        return result.rowcount == 1
+        values = mutable_fields(request)
+        statement = prepared.update_where("requests", ("id", "version"), tuple(values))
+        result = await prepared.run(self._session, statement, {
+            **prepared.where({"id": request.id, "version": expected_version}),
+            **prepared.setting(values)})
+        return bool(result.rowcount == 1)
 
     async def add_decision(self, request_id: str, decision: Decision) -> None:
-        self._session.add(decision_row(request_id, decision))
-        await self._session.flush()
+        values = decision_values(request_id, decision)
+        await prepared.run(self._session, prepared.insert_row("decisions", tuple(values)), values)
 
     async def add_note(self, request_id: str, note: Note) -> None:
         self._session.add(note_row(request_id, note))
@@ -117,23 +115,21 @@ class SqlRequestRepository:
         )
         return await self._hydrate(list((await self._session.exec(statement)).all()))
 
-    async def _hydrate(self, rows: Sequence[RequestRow]) -> list[Request]:
+    async def _hydrate(self, rows: Sequence[Any]) -> list[Request]:
         """Requests with their decisions and notes in time order, in two queries."""
         if not rows:
             return []
-        ids = [r.id for r in rows]
-        decisions: dict[str, list[DecisionRow]] = defaultdict(list)
-        for d in (await self._session.exec(
-            select(DecisionRow).where(col(DecisionRow.request_id).in_(ids))
-            .order_by(col(DecisionRow.decided_at), col(DecisionRow.id))
-        )).all():
-            decisions[d.request_id].append(d)
-        notes: dict[str, list[NoteRow]] = defaultdict(list)
-        for n in (await self._session.exec(
-            select(NoteRow).where(col(NoteRow.request_id).in_(ids))
-            .order_by(col(NoteRow.at), col(NoteRow.id))
-        )).all():
-            notes[n.request_id].append(n)
+        decisions: dict[str, list[Any]] = defaultdict(list)
+        notes: dict[str, list[Any]] = defaultdict(list)
+        for start in range(0, len(rows), HYDRATE_BATCH):
+            ids = [r.id for r in rows[start:start + HYDRATE_BATCH]]
+            params = prepared.one_of(ids, "request_id")
+            for d in await prepared.rows(self._session, prepared.select_where(
+                    "decisions", "request_id", ("decided_at", "id"), len(ids)), params):
+                decisions[d.request_id].append(d)
+            for n in await prepared.rows(self._session, prepared.select_where(
+                    "notes", "request_id", ("at", "id"), len(ids)), params):
+                notes[n.request_id].append(n)
         return [to_request(r, decisions[r.id], notes[r.id]) for r in rows]
 
 

@@ -65,13 +65,17 @@ def request_row(request: Request) -> RequestRow:
     )
 
 
+def decision_values(request_id: str, decision: Decision) -> dict[str, Any]:
+    return {
+        "request_id": request_id, "outcome": decision.outcome.value,
+        "comment": decision.comment, "decider_id": decision.decider_id,
+        "decider_name": decision.decider_name, "decided_at": decision.decided_at,
+        "on_behalf_id": decision.on_behalf_id, "on_behalf_name": decision.on_behalf_name,
+    }
+
+
 def decision_row(request_id: str, decision: Decision) -> DecisionRow:
-    return DecisionRow(
-        request_id=request_id, outcome=decision.outcome.value, comment=decision.comment,
-        decider_id=decision.decider_id, decider_name=decision.decider_name,
-        decided_at=decision.decided_at, on_behalf_id=decision.on_behalf_id,
-        on_behalf_name=decision.on_behalf_name,
-    )
+    return DecisionRow(**decision_values(request_id, decision))
 
 
 def note_row(request_id: str, note: Note) -> NoteRow:
@@ -82,8 +86,10 @@ def note_row(request_id: str, note: Note) -> NoteRow:
 
 
 def to_request(
-    row: RequestRow, decisions: Iterable[DecisionRow], notes: Iterable[NoteRow]
+    row: RequestRow | Any, decisions: Iterable[DecisionRow | Any],
+    notes: Iterable[NoteRow | Any],
 ) -> Request:
+    """A domain request from its rows (ORM objects or Core rows: the same attribute names)."""
     return Request(
         id=row.id, kind=RequestKind(row.kind), asset_name=row.asset_name, title=row.title,
         justification=row.justification, requester_id=row.requester_id,
