@@ -21,8 +21,8 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
+from storage.audit_chain import SqlAuditChain
 from storage.engine import create_engine
-from storage.uow import uow_factory
 from tests.conftest import POSTGRES_SKIP, fresh_postgres_database
 from tests.e2e.app_processes import alive, fork_server, healthz, until
 from tests.e2e.crowd import (
@@ -191,8 +191,7 @@ async def test_postgres_cut_mid_load_then_restored_without_restarting_the_app(
     assert {(r, "decided") for r in decisions} <= owed
     engine = create_engine(postgres_url)
     try:
-        async with uow_factory(engine)() as uow:
-            assert await uow.verify_audit_chain() is None
+        assert (await SqlAuditChain(engine).verify()).intact
     finally:
         await engine.dispose()
     in_doubt = [r for r in decisions if r not in ledger.decided]

@@ -18,8 +18,8 @@ import aiohttp
 import pytest
 from sqlalchemy import text
 
+from storage.audit_chain import SqlAuditChain
 from storage.engine import create_engine
-from storage.uow import uow_factory
 from tests.conftest import POSTGRES_SKIP, fresh_postgres_database
 from tests.e2e.app_processes import fork_server, until
 from tests.e2e.crowd import OUTCOME, Ledger, card_text, click, pairs, submit, write_catalog
@@ -100,8 +100,7 @@ async def test_two_processes_take_200_concurrent_clicks_and_each_request_is_deci
     assert audited == Counter({r: 1 for r in ledger.submitted})
     engine = create_engine(postgres_url)
     try:
-        async with uow_factory(engine)() as uow:
-            assert await uow.verify_audit_chain() is None
+        assert (await SqlAuditChain(engine).verify()).intact
     finally:
         await engine.dispose()
 
