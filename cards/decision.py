@@ -21,6 +21,7 @@ from cards.request_view import (
     request_texts,
     title_line,
 )
+from cards.text import format_time
 from cards.verbs import TITLE_FOR_OUTCOME, TITLE_FOR_REVIEW, VERB_FOR_OUTCOME
 
 BUTTON_STYLE = {
@@ -49,6 +50,8 @@ def _heading(request: Request) -> str:
         return "Review: keep or revoke this exception?"
     if request.renews:
         return "Renewal: decision needed"
+    if request.state is State.APPROVED_PENDING_REVIEW:
+        return "Emergency rollback: review needed"
     if request.kind is RequestKind.ROLLBACK and request.emergency:
         return "Emergency rollback: decision needed"
     return "Decision needed"
@@ -65,6 +68,11 @@ def _ask_line(request: Request) -> Element:
         until = request.expires_on.isoformat() if request.expires_on else "a later date"
         return rich(who, run(f" asks to extend {request.renews} on "), asset,
                     run(f" until {until}."))
+    if request.state is State.APPROVED_PENDING_REVIEW:
+        due = f" by {format_time(request.due_at)}" if request.due_at else ""
+        return rich(who, run(" rolled back "), asset, run(
+            " as an emergency: it was approved at once so they could act. Confirm it with "
+            f"Approve, or Reject it{due}."))
     return rich(who, run(f" asks for {WHAT[request.kind]} on "), asset, run("."))
 
 
