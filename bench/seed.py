@@ -52,6 +52,13 @@ class _Sink:
         return record
 
 
+class _NoDelegations:
+    """Nobody has delegated while the bench seeds."""
+
+    async def running(self) -> list[Any]:
+        return []
+
+
 class _Collected:
     """The UnitOfWork port, in memory: what submit_request would have written."""
 
@@ -59,6 +66,7 @@ class _Collected:
         self.last_number = last_number
         self.requests = self
         self.audit = self
+        self.delegations = _NoDelegations()
         self.added: list[Request] = []
         self.events: list[AuditEvent] = []
         self.other_calls: list[tuple[str, str]] = []
