@@ -3,11 +3,13 @@ wrk scripts in bench/wrk/)."""
 
 from __future__ import annotations
 
+import itertools
 import json
 from typing import Any
 
 TENANT = "00000000-0000-0000-0000-0000000000001"
 BOT = {"id": "28:signoff-bot", "name": "Signoff"}
+_ACTIVITY_IDS = itertools.count(1)  # each activity its own id, as Teams sends them
 ALEX = ("alex", "Alex Wilber", "00000000-0000-0000-0000-0000000000020")
 MEGAN = ("megan", "Megan Bowen", "00000000-0000-0000-0000-0000000000021")
 USERS_PER_WORKER = 64  # as USERS_PER_THREAD in bench/wrk/message.lua
@@ -16,7 +18,8 @@ USERS_PER_WORKER = 64  # as USERS_PER_THREAD in bench/wrk/message.lua
 def _base(kind: str, key: str, name: str, aad: str, service_url: str,
           conversation: str) -> dict[str, Any]:
     return {
-        "type": kind, "id": "in-bench", "timestamp": "2026-11-27T10:00:00.000Z",
+        "type": kind, "id": f"in-bench-{next(_ACTIVITY_IDS)}",
+        "timestamp": "2026-11-27T10:00:00.000Z",
         "channelId": "msteams", "serviceUrl": service_url,
         "from": {"id": f"29:{key}", "name": name, "aadObjectId": aad},
         "recipient": BOT,

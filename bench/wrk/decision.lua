@@ -7,7 +7,7 @@ dofile(os.getenv("BENCH_LUA_DIR") .. "/report.lua")
 
 local service_url = os.getenv("BENCH_SERVICE_URL")
 local headers = {["Content-Type"] = "application/json"}
-local head, tail
+local head, middle, tail
 local next_id, last_id
 sent = 0
 overrun = 0
@@ -19,8 +19,9 @@ function init(args)
   local share = math.floor((last - first + 1) / nthreads)
   next_id = first + (tid or 0) * share
   last_id = next_id + share - 1
-  head = '{"type":"invoke","name":"adaptiveCard/action","id":"in-bench",' ..
-    '"timestamp":"2026-11-27T10:00:00.000Z","channelId":"msteams",' ..
+  -- every click is its own activity (Teams gives each one an id; a repeated id acts once)
+  head = '{"type":"invoke","name":"adaptiveCard/action","id":"in-bench-'
+  middle = '","timestamp":"2026-11-27T10:00:00.000Z","channelId":"msteams",' ..
     '"serviceUrl":"' .. service_url .. '",' ..
     '"from":{"id":"29:megan","name":"Megan Bowen",' ..
     '"aadObjectId":"00000000-0000-0000-0000-0000000000021"},' ..
@@ -42,5 +43,5 @@ function request()
     next_id = n + 1
   end
   sent = sent + 1
-  return wrk.format("POST", wrk.path, headers, head .. n .. tail)
+  return wrk.format("POST", wrk.path, headers, head .. n .. middle .. n .. tail)
 end
