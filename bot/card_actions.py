@@ -68,7 +68,10 @@ class CardActions:
         """A decider's click that did nothing keeps their buttons, with the reason on top."""
         if not isinstance(parsed, card_actions.DecisionAction):
             return replies.for_error(error, self.deps.catalog)
-        request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
+        try:
+            request = await services.request_status(self.deps.uow_factory(), parsed.request_id)
+        except DomainError as unknown:  # refused before the request was looked up: no such id
+            return replies.for_error(unknown, self.deps.catalog)
         card = decision.approval_card(request, self.deps.catalog, problem=str(error))
         return await card_views.with_refresh(self.deps, card, request)
 

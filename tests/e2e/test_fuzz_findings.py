@@ -64,3 +64,17 @@ async def test_a_dead_service_url_ends_the_turn_without_a_500(teams: TeamsClient
     body = message(teams, serviceUrl="http://127.0.0.1:1/")
     async with await teams.post(body) as response:
         assert response.status == 201
+
+
+async def test_a_refused_comment_on_a_request_that_does_not_exist_gets_a_card(
+    teams: TeamsClient, bot_process: BotProcess, app_database_url: str
+) -> None:
+    """Found by the fuzzer after the merges: the comment is refused (hidden characters) before
+    the request is looked up, and explaining it on the card met the unknown id: HTTP 501."""
+    before = await count_rows(app_database_url)
+    answer = await teams.click(ALEX, "decision.approve",
+                               {"requestId": "EXC-999999", "comment": "\u202eevil\u202c"})
+    assert answer["type"] == "application/vnd.microsoft.card.adaptive"
+    after = await count_rows(app_database_url)
+    del before["conversation_refs"], after["conversation_refs"]  # a turn remembers its chat
+    assert after == before
