@@ -65,7 +65,7 @@ def status_card(request: Request, catalog: Catalog) -> AdaptiveCard:
             ("Request", request.id),
             ("State", request.state.label),
             ("Asset", request.asset_name),
-            ("Owners", join_names(deciders_of(catalog, request), last="and")),
+            ("Who decides", join_names(deciders_of(catalog, request), last="and")),
             ("Requester", request.requester_name),
             *expiry_fact(request),
             *link_facts(catalog, request),

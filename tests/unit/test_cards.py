@@ -420,7 +420,7 @@ def test_status_card_lists_every_decision_with_decider_and_time(
     text = visible(examples["status"])
     assert "Megan Bowen asked for info on EXC-1 at 2026-11-27 09:48 UTC" in text
     assert "EXC-1 approved by Megan Bowen at 2026-11-27 10:02 UTC" in text
-    for expected in ("State: approved", "Asset: payments-api", "Owners: Megan Bowen and Adele "
+    for expected in ("State: approved", "Asset: payments-api", "Who decides: Megan Bowen and Adele "
                      "Vance", "Requester: Alex Wilber", "Created: 2026-11-27 09:40 UTC",
                      ex.ANSWER.text):
         assert expected in text
