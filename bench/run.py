@@ -538,7 +538,7 @@ def report(run: Run) -> str:
         f"connector calls: {c.get('connector_calls')}",
         f"outbox at the end: {c.get('outbox')} (every decision queues the requester's notice "
         "and a card refresh; the relay keeps Teams' limits, 60 per 30 s per chat: here every "
-        "notice goes to Alex's one chat and all card refreshes share one limit, so most wait: "
+        "notice goes to Alex's one chat, so most wait: "
         "the decision figures hold the queueing and the relay's claims, not the deliveries)",
         f"\"database is locked\" in the bot's log: {c.get('database_is_locked_in_log')}; "
         f"failed turns: {c.get('failed_turns_in_log')}",
