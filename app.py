@@ -30,7 +30,7 @@ from bot.polling import Poller, Wakeup
 from bot.scheduler import due_jobs
 from bot.signing_keys import SigningKeys
 from bot.turn_errors import on_turn_error
-from bot.workers import WorkerOptions, Workers
+from bot.workers import Wakeups, WorkerOptions, Workers
 from catalog.live import LiveCatalog, Switch
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
@@ -101,8 +101,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     graph = (GraphDirectory(graph_client(graph_config(settings), credential),
                             settings.teams_app_catalog_id) if credential is not None else None)
     options = workers or WorkerOptions()
-    wakeup = Wakeup()  # rung by every commit that queued outbox messages or jobs
-    uows = uow_factory(engine, clock, on_queued=wakeup.ring)
+    wakeups = Wakeups(clock, options.poll_seconds)  # rung by commits that queued work
+    uows = uow_factory(engine, clock, on_queued=wakeups.on_queued)
     keys = None if settings.local_mode else SigningKeys(
         settings.openid_metadata_url, settings.signing_keys_timeout).install()
     auth = GuardedBotFrameworkAuthentication(
@@ -140,7 +140,7 @@ def create_app(settings: Settings, clock: Clock | None = None,
     catalog_poller = Poller("catalog", live.run_once, 1, Wakeup(), CATALOG_POLL_SECONDS,
                             asyncio.sleep)
     background = Workers(
-        JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeup,
+        JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeups,
         deliver=(options.deliver or card_delivery)(deps),
         run_job=(options.run_job or due_jobs)(deps), options=options,
     )

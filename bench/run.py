@@ -282,6 +282,18 @@ STOCK_CONNECTORS = (
 )
 
 
+PROFILED = (
+    "import cProfile, os, runpy, signal, sys\n"
+    "profile = cProfile.Profile()\n"
+    "signal.signal(signal.SIGUSR1, lambda *_: profile.enable())\n"
+    "def dump(*_):\n"
+    "    profile.disable(); profile.dump_stats(os.environ['BENCH_PROFILE'])\n"
+    "signal.signal(signal.SIGUSR2, dump)\n"
+    "sys.argv = ['app.py']\n"
+    "runpy.run_path(sys.argv[0], run_name='__main__')\n"
+)
+
+
 @contextmanager
 def _processes(workdir: Path, database_url: str,
                stock_connectors: bool = False) -> Iterator[dict[str, Any]]:
@@ -298,6 +310,8 @@ def _processes(workdir: Path, database_url: str,
         signoff_port = _free_port()
         argv = ([sys.executable, "-c", STOCK_CONNECTORS] if stock_connectors
                 else [sys.executable, str(ROOT / "app.py")])
+        if os.environ.get("BENCH_PROFILE"):
+            argv = [sys.executable, "-c", PROFILED]
         signoff = Proc("Signoff", argv,
                        _child_env(PORT=str(signoff_port), DATABASE_URL=database_url),
                        workdir / "signoff.log")
@@ -389,7 +403,11 @@ def _measure(load: Load, url: str, scenario: str, concurrency: int, warmup: floa
     time.sleep(warmup)
     db = database_url if scenario == "decision" else None
     first = Snapshot.take(service_url, target, db)
+    if os.environ.get("BENCH_PROFILE"):
+        os.kill(target.pid, signal.SIGUSR1)
     time.sleep(duration)
+    if os.environ.get("BENCH_PROFILE"):
+        os.kill(target.pid, signal.SIGUSR2)
     last = Snapshot.take(service_url, target, db)
     raw = load.finish(popen, timeout=seconds + 60)
     _settle(service_url)  # requests the client abandoned in flight still finish, unmeasured

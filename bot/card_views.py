@@ -24,8 +24,11 @@ async def teams_ids(deps: BotDeps, person_ids: Iterable[str]) -> list[str]:
     """The Teams user ids (MRIs) `refresh.userIds` needs: the one Teams gave us in a chat or a
     roster when we have it, else the Entra form `8:orgid:<object id>`."""
     found: list[str] = []
+    wanted = list(person_ids)
+    if not wanted:  # a closed request: no unit of work to open
+        return found
     async with deps.uow_factory() as uow:
-        for person_id in person_ids:
+        for person_id in wanted:
             aad = (deps.aad_of(person_id) or "").lower()
             if not aad:
                 continue

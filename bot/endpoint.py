@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import logging
+import re
 from typing import Any
 
 from aiohttp import web
@@ -16,6 +17,7 @@ from bot.activity_shape import activity_problem
 from bot.authentication import NotForThisBot, SigningKeysUnavailable
 
 log = logging.getLogger(__name__)
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 
 def _problem(status: int, message: str) -> web.Response:
@@ -43,8 +45,10 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
             return _problem(413, f"the body is larger than {max_body_bytes} bytes")
         try:
             body = json.loads(raw)
-            # An escaped lone surrogate ("\ud800") parses but is not text: no reply could carry it.
-            json.dumps(body, ensure_ascii=False).encode()
+            if _SURROGATE_ESCAPE.search(raw):
+                # An escaped lone surrogate ("\ud800") parses but is not text: no reply could
+                # carry it. (A pair is fine; only JSON with such an escape is checked whole.)
+                json.dumps(body, ensure_ascii=False).encode()
         except (ValueError, RecursionError):  # not UTF-8 or JSON, too deep, too many digits
             return _problem(400, "the body is not valid JSON text")
         if not isinstance(body, dict) or not isinstance(body.get("type"), str):

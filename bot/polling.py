@@ -44,9 +44,17 @@ class Wakeup:
 
 
 class Poller:
+    """`min_interval`: a ring within that many seconds of the last round's start waits for
+    the rest of it (real time), so that a stream of commits is handled in batches, not one
+    round each; a ring after a quiet spell runs at once."""
+
     def __init__(self, name: str, run_once: Callable[[], Awaitable[int]], batch: int,
-                 wakeup: Wakeup, poll_seconds: float, sleep: Sleep) -> None:
+                 wakeup: Wakeup, poll_seconds: float, sleep: Sleep,
+                 min_interval: float = 0.0, pause: Sleep = asyncio.sleep) -> None:
         self.name = name
+        self._min_interval = min_interval
+        self._pause = pause
+        self._round_started = 0.0
         self._run_once = run_once
         self._batch = batch
         self._event = wakeup.listen()
@@ -85,6 +93,7 @@ class Poller:
 
     async def _round(self) -> bool:
         """One batch; True if it was full (more work is likely waiting)."""
+        self._round_started = asyncio.get_running_loop().time()
         try:
             handled = await self._run_once()
         except Exception:  # the loop must outlive a bad round (database down, a bug)
@@ -106,3 +115,7 @@ class Poller:
         finally:
             woken.cancel()
             napped.cancel()
+        if self._min_interval > 0 and self._event.is_set() and not self._stopping:
+            rest = self._round_started + self._min_interval - asyncio.get_running_loop().time()
+            if rest > 0:
+                await self._pause(rest)  # commits meanwhile join this round's batch

@@ -20,6 +20,7 @@ from bot.relay import Deliver, Relay
 from bot.scheduler import RunJob, Scheduler
 from storage.jobs import JobStore
 from storage.outbox import OutboxStore
+from storage.uow import Queued
 
 
 @dataclass
@@ -32,6 +33,9 @@ class WorkerOptions:
     sleep: Sleep = field(default=asyncio.sleep)
     random: Random = field(default=random_module.random)
     lease: timedelta = timedelta(minutes=5)  # a claim older than this was lost
+    # Relay rounds start at most this often when commits keep ringing (a batch per round,
+    # not a claim and a deferral per commit); the first ring after a quiet spell runs at once.
+    relay_min_interval: float = 0.05
     # Builders from the bot's dependencies; None: app.py's defaults.
     deliver: Callable[[BotDeps], Deliver] | None = None
     run_job: Callable[[BotDeps], RunJob] | None = None
@@ -42,26 +46,48 @@ def worker_id() -> str:
     return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
 
 
+class Wakeups:
+    """The workers' wake-ups. A commit rings the relay when it queued messages, and the
+    scheduler when a job it scheduled is due before the scheduler's next poll (a decision's
+    expiry job, weeks away, wakes nobody)."""
+
+    def __init__(self, clock: Clock, poll_seconds: float) -> None:
+        self.relay = Wakeup()
+        self.scheduler = Wakeup()
+        self._clock = clock
+        self._soon = timedelta(seconds=poll_seconds)
+
+    def on_queued(self, queued: Queued) -> None:
+        if queued.messages:
+            self.relay.ring()
+        due = queued.first_job_due
+        if due is not None and due <= self._clock.now() + self._soon:
+            self.scheduler.ring()
+
+    def ring(self) -> None:
+        self.relay.ring()
+        self.scheduler.ring()
+
+
 class Workers:
-    def __init__(self, jobs: JobStore, outbox: OutboxStore, clock: Clock, wakeup: Wakeup,
+    def __init__(self, jobs: JobStore, outbox: OutboxStore, clock: Clock, wakeups: Wakeups,
                  deliver: Deliver, run_job: RunJob, options: WorkerOptions) -> None:
         me = worker_id()
         self.scheduler = Scheduler(jobs, run_job, clock, worker_id=me, random=options.random)
         self.relay = Relay(outbox, deliver, clock, worker_id=me, random=options.random)
         self._clock = clock
-        self._wakeup = wakeup
+        self._wakeups = wakeups
         self._background = options.background
         self._pollers = [
-            Poller(name, run_once, batch, wakeup, options.poll_seconds, options.sleep)
-            for name, run_once, batch in (
-                ("scheduler", self.scheduler.run_once, self.scheduler.batch),
-                ("relay", self.relay.run_once, self.relay.batch),
-            )
+            Poller("scheduler", self.scheduler.run_once, self.scheduler.batch, wakeups.scheduler,
+                   options.poll_seconds, options.sleep),
+            Poller("relay", self.relay.run_once, self.relay.batch, wakeups.relay,
+                   options.poll_seconds, options.sleep, options.relay_min_interval),
         ]
 
     def wake(self) -> None:
         """Due work was just committed: run now rather than at the next poll."""
-        self._wakeup.ring()
+        self._wakeups.ring()
 
     def start(self) -> None:
         self.scheduler.stopping = self.relay.stopping = False

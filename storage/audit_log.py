@@ -46,16 +46,17 @@ class SqlAuditLog:
         # SQLite needs no lock: every transaction there starts with BEGIN IMMEDIATE.
         if event.at.utcoffset() is None:
             raise ValueError(f"audit event {event.action} has a naive time")
-        row = AuditEventRow(
-            request_id=event.request_id, action=event.action, outcome=event.outcome,
-            actor_id=event.actor_id, actor_name=event.actor_name, at=event.at.astimezone(UTC),
-            channel=event.source.channel, conversation_id=event.source.conversation_id,
-            activity_id=event.source.activity_id, detail=canonical_json(dict(event.detail)),
-            prev_hash=await self._last_hash(), hash="",
-        )
-        row.hash = chain_hash(row)
-        # A Core insert of the row's values: the session need not track an append-only row.
-        values = {c: getattr(row, c) for c in _INSERTED}
+        values: dict[str, Any] = {
+            "request_id": event.request_id, "action": event.action, "outcome": event.outcome,
+            "actor_id": event.actor_id, "actor_name": event.actor_name,
+            "at": event.at.astimezone(UTC), "channel": event.source.channel,
+            "conversation_id": event.source.conversation_id,
+            "activity_id": event.source.activity_id, "detail": canonical_json(dict(event.detail)),
+            "prev_hash": await self._last_hash(), "hash": "",
+        }
+        # The id is not hashed (it is known only after the insert); the hash is over the rest.
+        values["hash"] = event_hash(ChainRecord(id=0, **values))
+        # A Core insert of the values: the session need not track an append-only row.
         await prepared.run(self._session, prepared.insert_row("audit_events", _INSERTED), values)
 
     async def for_request(self, request_id: str) -> list[AuditEvent]:

@@ -33,6 +33,7 @@ class SqlJobQueue:
         self._session = session
         self._dialect = dialect
         self.queued = False  # something was scheduled: wake the scheduler after commit
+        self.first_due: datetime | None = None  # the earliest due time scheduled here
 
     async def schedule(self, job: Job) -> None:
         """Add a due job; a second one with the same key is ignored."""
@@ -44,6 +45,8 @@ class SqlJobQueue:
         statement = prepared.insert_row_once(self._dialect, "jobs", tuple(values), ("key",))
         await prepared.run(self._session, statement, values)
         self.queued = True
+        if self.first_due is None or job.due_at < self.first_due:
+            self.first_due = job.due_at
 
     async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
         """Drop the request's pending jobs (of these kinds, or all); running ones finish."""

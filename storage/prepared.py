@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage import direct
 from storage.tables import table_of
 from storage.upsert import insert_once
 
@@ -95,8 +96,12 @@ def setting(values: Mapping[str, Any]) -> dict[str, Any]:
 
 async def run(session: AsyncSession, statement: Any, params: Mapping[str, Any]) -> Any:
     """Run a Core statement on the session's connection (its transaction), without the ORM
-    layer, in one hop into SQLAlchemy's sync world. The result's rows are already fetched
-    (both async drivers read them whole), so they can be read here."""
+    layer: on SQLite straight on the cursor (storage/direct.py), else in one hop into
+    SQLAlchemy's sync world. The result's rows are already fetched (both async drivers read
+    them whole), so they can be read here."""
+    result = await direct.run_if_direct(session, statement, params)
+    if result is not None:
+        return result
     return await session.run_sync(_execute, statement, dict(params))
 
 

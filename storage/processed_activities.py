@@ -4,12 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlmodel import select
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from approvals.model import Source
-from storage.tables import ProcessedActivityRow, table_of
-from storage.upsert import insert_once
+from storage import prepared
 
 KEY_LIMIT = 1000  # conversation and activity ids come from the channel: keep the key bounded
 
@@ -31,10 +29,10 @@ class SqlProcessedActivities:
         values = {"key": key, "request_id": request_id, "action": action, "processed_at": at}
         # ON CONFLICT DO NOTHING: a concurrent copy waits for the first one's transaction
         # (PostgreSQL's unique index; SQLite's write lock) and then finds its row.
-        inserted = await self._session.exec(
-            insert_once(self._dialect, table_of("processed_activities"), values, ("key",)))
+        inserted = await prepared.run(self._session, prepared.insert_row_once(
+            self._dialect, "processed_activities", tuple(values), ("key",)), values)
         if inserted.rowcount == 1:
             return None
-        earlier = await self._session.exec(
-            select(ProcessedActivityRow.request_id).where(ProcessedActivityRow.key == key))
-        return str(earlier.one())
+        earlier = await prepared.rows(
+            self._session, prepared.select_where("processed_activities", "key"), {"w_key": key})
+        return str(earlier[0].request_id)

@@ -107,6 +107,21 @@ class _Cursor(sqlite3.Cursor):
         """SQLAlchemy's async result asks the cursor to let go of the statement: done."""
 
 
+def _patiently(connection: sqlite3.Connection, sql: str) -> None:
+    """Run a PRAGMA, waiting out another process's write lock as a turn would (switching a
+    new file to WAL needs the lock, which a replica migrating the same file may hold longer
+    than the busy timeout)."""
+    deadline = time.monotonic() + TURN_TIMEOUT_SECONDS
+    while True:
+        try:
+            connection.execute(sql)
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+        time.sleep(0.05)  # on the worker thread, never the event loop's
+
+
 class Turns:
     """The one real connection of an engine, and whose turn it is."""
 
@@ -148,7 +163,7 @@ class Turns:
                                      check_same_thread=False, timeout=5.0)
         try:
             for pragma in SQLITE_PRAGMAS:
-                connection.execute(pragma)
+                _patiently(connection, pragma)
             if self._setup is not None:
                 self._setup(connection)
         except BaseException:
@@ -410,6 +425,16 @@ class TurnConnection(AdaptedConnection):
         cursor = self.cursor()
         cursor.execute(operation, parameters)
         return cursor
+
+    async def execute_in_turn(self, sql: str, parameters: Any) -> tuple[list[Any], int]:
+        """Run one statement in this connection's unit (waiting for its turn first): the rows
+        and the row count. For storage/direct.py, from async code, with no greenlet hop."""
+        turns = self._turns
+        if turns.holder is not self or not turns.unit_open:
+            await turns.acquire(self)
+        cursor = turns.cursor()
+        cursor.execute(sql, parameters)
+        return cursor.fetchall(), cursor.rowcount
 
     def _end(self, keep: bool) -> None:
         if self._turns.holder is not self or not self._turns.unit_open:

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
+from datetime import datetime
 from types import TracebackType
 from typing import TYPE_CHECKING, Self
 
@@ -37,6 +39,17 @@ from storage.request_repository import SqlRequestRepository
 UNAVAILABLE = (OperationalError, InterfaceError, OSError, TimeoutError)
 
 
+@dataclass(frozen=True)
+class Queued:
+    """What a committed unit of work queued for the workers."""
+
+    messages: bool  # outbox messages: the relay may send them now
+    first_job_due: datetime | None  # the earliest due time of the jobs it scheduled
+
+
+OnQueued = Callable[[Queued], None]
+
+
 def is_unavailable(exc: BaseException | None) -> bool:
     """The database itself failed (down, unreachable, gone), not one statement."""
     if isinstance(exc, UNAVAILABLE):
@@ -68,7 +81,7 @@ class SqlUnitOfWork:
 
     def __init__(
         self, sessions: async_sessionmaker[AsyncSession], clock: Clock | None = None,
-        on_queued: Callable[[], None] | None = None,
+        on_queued: OnQueued | None = None,
     ) -> None:
         self._sessions = sessions
         self._clock: Clock = clock or SystemClock()
@@ -118,17 +131,19 @@ class SqlUnitOfWork:
             raise RuntimeError("commit() outside `async with`")
         await self._session.commit()
         if self._on_queued is not None and (self._outbox.queued or self._jobs.queued):
-            self._on_queued()  # the relay and scheduler need not wait for their next poll
+            # the relay and scheduler need not wait for their next poll
+            self._on_queued(Queued(self._outbox.queued, self._jobs.first_due))
 
 
 UnitOfWorkFactory = Callable[[], SqlUnitOfWork]
 
 
 def uow_factory(
-    engine: AsyncEngine, clock: Clock | None = None, on_queued: Callable[[], None] | None = None
+    engine: AsyncEngine, clock: Clock | None = None, on_queued: OnQueued | None = None
 ) -> UnitOfWorkFactory:
     """A new unit of work per call, all sharing the engine's connection pool. `on_queued` is
-    called after a commit that added outbox messages or jobs (it wakes the workers)."""
+    called after a commit that added outbox messages or jobs, with what it added (it wakes
+    the workers that have something to do now)."""
     sessions = session_factory(engine)
 
     def create() -> SqlUnitOfWork:

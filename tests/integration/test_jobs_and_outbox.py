@@ -74,7 +74,7 @@ async def test_outbox_rows_and_jobs_commit_or_roll_back_with_the_state_change(
     engine: AsyncEngine, clock: FixedClock
 ) -> None:
     rung: list[str] = []
-    uows = uow_factory(engine, clock, on_queued=lambda: rung.append("ring"))
+    uows = uow_factory(engine, clock, on_queued=lambda queued: rung.append("ring"))
     event = AuditEvent(action="request.submitted", outcome="ok", actor_id="alice",
                        actor_name="Alice", at=START, request_id="EXC-1",
                        source=Source("msteams", "conv", "act"))

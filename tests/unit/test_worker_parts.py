@@ -8,6 +8,8 @@ from datetime import UTC, datetime, timedelta
 from bot.backoff import RetryPolicy
 from bot.polling import Poller, Wakeup
 from bot.rate_limit import ConversationLimiter
+from bot.workers import Wakeups
+from storage.uow import Queued
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -102,3 +104,51 @@ async def test_the_loop_runs_on_wake_up_again_at_once_after_a_full_batch_and_out
         assert (rounds.count, naps) == (5, [2.5, 2.5, 2.5])
     finally:
         await poller.stop()
+
+
+async def test_rings_in_quick_succession_wait_out_the_minimum_interval_a_lone_ring_does_not(
+) -> None:
+    pauses: list[float] = []
+
+    async def pause(seconds: float) -> None:
+        pauses.append(seconds)
+
+    async def sleep_forever(seconds: float) -> None:
+        await asyncio.Event().wait()
+
+    wakeup = Wakeup()
+    rounds = Rounds([])
+    poller = Poller("relay", rounds, batch=5, wakeup=wakeup, poll_seconds=2.5,
+                    sleep=sleep_forever, min_interval=30.0, pause=pause)
+    poller.start()
+    try:
+        await settle()
+        wakeup.ring()  # just after the first round: waits for the rest of the interval
+        await settle()
+        assert rounds.count == 2 and len(pauses) == 1 and 29.0 < pauses[0] <= 30.0
+    finally:
+        await poller.stop()
+
+    quick = Poller("scheduler", Rounds([]), batch=5, wakeup=Wakeup(), poll_seconds=2.5,
+                   sleep=sleep_forever, pause=pause)  # no minimum interval: never pauses
+    quick.start()
+    try:
+        await settle()
+    finally:
+        await quick.stop()
+    assert len(pauses) == 1
+
+
+def test_commits_wake_the_relay_for_messages_and_the_scheduler_for_jobs_due_soon() -> None:
+    class Clock:
+        def now(self) -> datetime:
+            return T0
+
+    wakeups = Wakeups(Clock(), poll_seconds=1.0)
+    relay, scheduler = wakeups.relay.listen(), wakeups.scheduler.listen()
+
+    wakeups.on_queued(Queued(messages=True, first_job_due=T0 + timedelta(days=30)))
+    assert (relay.is_set(), scheduler.is_set()) == (True, False)  # an expiry, weeks away
+    relay.clear()
+    wakeups.on_queued(Queued(messages=False, first_job_due=T0 + timedelta(milliseconds=500)))
+    assert (relay.is_set(), scheduler.is_set()) == (False, True)

@@ -1,0 +1,149 @@
+"""The hot path's statements run straight on SQLite's cursor, past SQLAlchemy's execution layer.
+
+On SQLite (storage/sqlite_turns.py) a statement takes a few microseconds; SQLAlchemy's
+execution around it (execution context, parameter processing, the result object, the hop into
+its sync world) took about ten times that, and a decision runs a dozen statements. Here each
+statement of storage/prepared.py is compiled once by SQLAlchemy for the dialect (the same SQL
+text, the same bind and result processors of the column types: UTC times, dates, booleans),
+then run with the parameters in compiled order on the unit of work's own turn, in its
+transaction. Driver errors are translated as SQLAlchemy does (sqlalchemy.exc.*), so callers
+see the same exceptions.
+
+Statements that need more than binding values fall back to the session: column defaults
+computed at execution, "expanding" or literal parameters. PostgreSQL always goes through the
+session (asyncpg's own protocol is the cost there, not this layer).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from operator import itemgetter
+from typing import Any
+
+from sqlalchemy.engine import Dialect
+from sqlalchemy.exc import DBAPIError
+from sqlmodel.ext.asyncio.session import AsyncSession
+
+from storage.sqlite_turns import TurnConnection
+
+Processor = Callable[[Any], Any] | None
+_TURN_KEY = "signoff.turn_connection"
+
+
+@dataclass(frozen=True, slots=True)
+class DirectStatement:
+    sql: str
+    names: tuple[str, ...]  # parameters, in the order of the SQL's placeholders
+    binds: tuple[Processor, ...]
+    fixed: Mapping[str, Any]  # values the statement carries itself (LIMIT 1)
+    row: type[tuple[Any, ...]] | None  # None: the statement returns no rows
+    results: tuple[Processor, ...]
+
+    def values(self, params: Mapping[str, Any]) -> list[Any]:
+        out = []
+        for name, bind in zip(self.names, self.binds, strict=True):
+            value = params[name] if name in params else self.fixed[name]
+            out.append(bind(value) if bind is not None else value)
+        return out
+
+    def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
+        row, results = self.row, self.results
+        if row is None:
+            return []
+        return [row(p(v) if p is not None else v for p, v in zip(results, r, strict=True))
+                for r in raw]
+
+
+class DirectResult:
+    """What callers read from a result: its rows (already fetched) and its row count."""
+
+    __slots__ = ("_rows", "rowcount")
+
+    def __init__(self, rows: list[tuple[Any, ...]], rowcount: int) -> None:
+        self._rows = rows
+        self.rowcount = rowcount
+
+    def all(self) -> list[tuple[Any, ...]]:
+        return self._rows
+
+    def first(self) -> tuple[Any, ...] | None:
+        return self._rows[0] if self._rows else None
+
+    def scalar_one(self) -> Any:
+        if len(self._rows) != 1:
+            raise ValueError(f"expected one row, got {len(self._rows)}")
+        return self._rows[0][0]
+
+
+def _row_type(keys: Sequence[str]) -> type[tuple[Any, ...]]:
+    """A tuple whose items are also read by column name, as SQLAlchemy's Row."""
+    attributes: dict[str, Any] = {"__slots__": ()}
+    for index, key in enumerate(keys):
+        attributes.setdefault(key, property(itemgetter(index)))
+    return type("DirectRow", (tuple,), attributes)
+
+
+def compile_direct(statement: Any, dialect: Dialect) -> DirectStatement | None:
+    """The statement as SQL text and processors, or None if it needs SQLAlchemy to run it."""
+    compiled = statement.compile(dialect=dialect)
+    if (compiled.insert_prefetch or compiled.update_prefetch or compiled.literal_execute_params
+            or compiled.post_compile_params or compiled.positiontup is None):
+        return None
+    names = tuple(compiled.positiontup)
+    binds = compiled._bind_processors
+    fixed = {n: compiled.binds[n].value for n in names if not compiled.binds[n].required}
+    columns = compiled._result_columns
+    row = _row_type([c.keyname for c in columns]) if columns else None
+    results = tuple(c.type._cached_result_processor(dialect, None) for c in columns)
+    return DirectStatement(compiled.string, names, tuple(binds.get(n) for n in names), fixed,
+                           row, results)
+
+
+_compiled: dict[int, tuple[Any, DirectStatement | None]] = {}
+
+
+def direct_for(statement: Any, dialect: Dialect) -> DirectStatement | None:
+    """compile_direct, once per statement object (the prepared statements are built once)."""
+    found = _compiled.get(id(statement))
+    if found is None or found[0] is not statement:
+        found = (statement, compile_direct(statement, dialect))  # keeps the id from reuse
+        _compiled[id(statement)] = found
+    return found[1]
+
+
+async def run_if_direct(session: AsyncSession, statement: Any,
+                        params: Mapping[str, Any]) -> DirectResult | None:
+    """Run the statement directly in the session's transaction; None: it needs the session."""
+    bind = session.bind
+    if bind is None or bind.dialect.driver != "signoff_turns":
+        return None
+    compiled = direct_for(statement, bind.dialect)
+    if compiled is None:
+        return None
+    return await run(await _turn_connection(session), compiled, params)
+
+
+async def _turn_connection(session: AsyncSession) -> TurnConnection:
+    """The session's SQLite connection in its current transaction (begun here if need be)."""
+    transaction = session.sync_session.get_transaction()
+    cached = session.info.get(_TURN_KEY)
+    if cached is not None and transaction is not None and cached[0] is transaction:
+        return cached[1]  # type: ignore[no-any-return]
+    connection = await session.connection()
+    raw = await connection.get_raw_connection()
+    turn = raw.dbapi_connection
+    assert isinstance(turn, TurnConnection)
+    session.info[_TURN_KEY] = (session.sync_session.get_transaction(), turn)
+    return turn
+
+
+async def run(turn: TurnConnection, direct: DirectStatement,
+              params: Mapping[str, Any]) -> DirectResult:
+    values = direct.values(params)
+    try:
+        raw, rowcount = await turn.execute_in_turn(direct.sql, values)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(direct.sql, values, error, sqlite3.Error) from error
+    return DirectResult(direct.rows(raw), rowcount)
