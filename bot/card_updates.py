@@ -17,15 +17,16 @@ from storage.card_messages import CardMessage
 CARD_UPDATE = "card_update"  # one stored card shows the request's current state (bot-only kind)
 
 
-async def queue_copy_updates(deps: BotDeps, request: Request,
-                             notification: Notification) -> None:
-    """One outbox message per card already sent, each with its own key: a copy that fails is
-    retried alone, and no copy is updated twice for one state change."""
+async def queue_copy_updates(deps: BotDeps, notification: Notification) -> None:
+    """One outbox message per card already sent about the notification's request, each with
+    its own key: a copy that fails is retried alone, and no copy is updated twice for one state
+    change. Each renders the request as it is when delivered."""
     now = deps.clock.now()
+    request_id = notification.request_id
     async with deps.uow_factory() as uow:
-        for copy in await uow.cards.for_request(request.id):
+        for copy in await uow.cards.for_request(request_id):
             await uow.outbox.add(Notification(
-                key=f"{notification.key}:copy-{copy.id}", request_id=request.id,
+                key=f"{notification.key}:copy-{copy.id}", request_id=request_id,
                 recipient_id=_chat_of(deps, copy), kind=CARD_UPDATE, created_at=now,
                 detail={**notification.detail, "copy": str(copy.id)}))
         await uow.commit()

@@ -34,13 +34,13 @@ def card_delivery(deps: BotDeps) -> Deliver:
             return await _post_checkpoint(deps, notification)
         if notification.detail.get("snapshot") and deps.catalog_check is not None:
             await deps.catalog_check()  # re-routed by an import: its people are in that catalog
+        if notification.kind == kinds.REFRESH_CARDS:  # one message per copy: no card yet
+            await card_updates.queue_copy_updates(deps, notification)
+            return None
         try:
             request = await services.request_status(deps.uow_factory(), notification.request_id)
         except UnknownRequest as error:
             raise Undeliverable(str(error)) from error
-        if notification.kind == kinds.REFRESH_CARDS:
-            await card_updates.queue_copy_updates(deps, request, notification)
-            return None
         if notification.kind == card_updates.CARD_UPDATE:
             await card_updates.update_copy(deps, request, notification)
             return None
