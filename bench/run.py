@@ -362,7 +362,8 @@ def _db_checks(database_url: str) -> dict[str, Any]:
     assert path
     with sqlite3.connect(path) as db:
         approved = db.execute(
-            "SELECT count(*) FROM requests WHERE asset_name='payments-api' AND state='approved'"
+            "SELECT count(*) FROM requests WHERE asset_name='payments-api' "
+            "AND state IN ('approved', 'active')"
         ).fetchone()[0]
         decisions = db.execute(
             "SELECT count(*) FROM decisions d JOIN requests r ON r.id = d.request_id "
