@@ -37,6 +37,10 @@ of bot/connectors.py, for a before/after comparison.
 
     python -m bench.run [--duration 5] [--warmup 1] [--rounds 2] [--concurrency 1,8,32]
                         [--scenarios echo,who-owns,decision] [--json out.json] [--keep]
+
+BENCH_PROFILE=/tmp/bot.prof profiles Signoff with cProfile over each measured window (the
+last one is kept; read it with pstats). cProfile slows the bot about twice and splits a
+coroutine's time at each await: compare self times, and measure the speed without it.
 """
 
 from __future__ import annotations
