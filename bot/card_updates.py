@@ -24,7 +24,10 @@ async def queue_copy_updates(deps: BotDeps, notification: Notification) -> None:
     now = deps.clock.now()
     request_id = notification.request_id
     async with deps.uow_factory() as uow:
-        for copy in await uow.cards.for_request(request_id):
+        copies = await uow.cards.for_request(request_id)
+        if not copies and await uow.requests.get(request_id) is None:
+            raise Undeliverable(f"no request {request_id}")  # kept visible as failed
+        for copy in copies:
             await uow.outbox.add(Notification(
                 key=f"{notification.key}:copy-{copy.id}", request_id=request_id,
                 recipient_id=_chat_of(deps, copy), kind=CARD_UPDATE, created_at=now,

@@ -48,10 +48,12 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
         if len(raw) > max_body_bytes:
             return _problem(413, f"the body is larger than {max_body_bytes} bytes")
         try:
-            body = json.loads(raw)
+            # Strict UTF-8 (a byte order mark allowed): raw surrogate bytes and UTF-16/32 bodies
+            # are refused here; json.loads(bytes) would take both.
+            body = json.loads(raw.decode("utf-8-sig"))
             if _SURROGATE_ESCAPE.search(raw):
                 # An escaped lone surrogate ("\ud800") parses but is not text: no reply could
-                # carry it. (A pair is fine; only JSON with such an escape is checked whole.)
+                # carry it. Only a body with such an escape can hold one now: it is checked whole.
                 json.dumps(body, ensure_ascii=False).encode()
         except (ValueError, RecursionError):  # not UTF-8 or JSON, too deep, too many digits
             return _problem(400, "the body is not valid JSON text")

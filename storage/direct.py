@@ -6,8 +6,9 @@ its sync world) took about ten times that, and a decision runs a dozen statement
 statement of storage/prepared.py is compiled once by SQLAlchemy for the dialect (the same SQL
 text, the same bind and result processors of the column types: UTC times, dates, booleans),
 then run with the parameters in compiled order on the unit of work's own turn, in its
-transaction. Driver errors are translated as SQLAlchemy does (sqlalchemy.exc.*), so callers
-see the same exceptions.
+transaction. Driver errors become sqlalchemy.exc's DBAPIError family (IntegrityError,
+OperationalError...) and a value the statement cannot take a StatementError, as through the
+session; the one difference, never relied on here: a connection is never marked invalidated.
 
 Statements that need more than binding values fall back to the session: column defaults
 computed at execution, "expanding" or literal parameters. PostgreSQL always goes through the
@@ -23,7 +24,7 @@ from operator import itemgetter
 from typing import Any
 
 from sqlalchemy.engine import Dialect
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 from storage.sqlite_turns import TurnConnection
@@ -141,7 +142,10 @@ async def _turn_connection(session: AsyncSession) -> TurnConnection:
 
 async def run(turn: TurnConnection, direct: DirectStatement,
               params: Mapping[str, Any]) -> DirectResult:
-    values = direct.values(params)
+    try:
+        values = direct.values(params)
+    except Exception as error:  # a missing parameter, a value its column type refuses
+        raise StatementError(str(error), direct.sql, dict(params), error) from error
     try:
         raw, rowcount = await turn.execute_in_turn(direct.sql, values)
     except sqlite3.Error as error:

@@ -33,6 +33,8 @@ CASES = {
     "nested 5000 deep": lambda t: raw(t, "[" * 5000 + "]" * 5000),
     "5000-digit number": lambda t: raw(t, "9" * 5000),
     "lone surrogate": lambda t: raw(t, '"\\ud800"'),
+    "lone surrogate as raw bytes": lambda t: raw(t, '"@@"').replace(b"@@", b"\xed\xa0\x80"),
+    "UTF-16 with a lone surrogate": lambda t: raw(t, '"\\ud800"').decode().encode("utf-16"),
     "no conversation": lambda t: message(t, conversation=None),
     "conversation id not text": lambda t: message(t, conversation={"id": 5}),
     "no serviceUrl": lambda t: message(t, serviceUrl=None),

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import pytest
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy.exc import IntegrityError, StatementError
 from sqlalchemy.ext.asyncio import AsyncEngine
 from sqlalchemy.orm import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -82,3 +82,13 @@ async def test_only_sqlite_in_turns_runs_directly_and_defaults_go_through_sqlalc
     async with session_factory(engine)() as session:
         ran = await direct.run_if_direct(session, plain, {"w_id": "EXC-1"})
     assert (ran is not None) == (engine.dialect.driver == "signoff_turns")
+
+
+async def test_a_value_the_statement_cannot_take_is_a_statement_error(engine: AsyncEngine) -> None:
+    async with session_factory(engine)() as session:
+        with pytest.raises(StatementError):  # no value for w_id
+            await prepared.run(session, prepared.select_where("requests", "id"), {})
+        with pytest.raises(StatementError):  # a UTC column refuses a naive time
+            await prepared.run(session, prepared.update_where(
+                "requests", ("id",), ("updated_at",)),
+                {"w_id": "EXC-1", "v_updated_at": datetime(2026, 11, 27, 10, 0)})
