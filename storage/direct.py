@@ -72,11 +72,6 @@ class DirectResult:
     def first(self) -> tuple[Any, ...] | None:
         return self._rows[0] if self._rows else None
 
-    def scalar_one(self) -> Any:
-        if len(self._rows) != 1:
-            raise ValueError(f"expected one row, got {len(self._rows)}")
-        return self._rows[0][0]
-
 
 def _row_type(keys: Sequence[str]) -> type[tuple[Any, ...]]:
     """A tuple whose items are also read by column name, as SQLAlchemy's Row."""

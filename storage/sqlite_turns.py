@@ -203,6 +203,10 @@ class Turns:
             self._thread = None
 
     # --- turns ---------------------------------------------------------------------------
+    def in_unit(self, who: object) -> bool:
+        """`who` has the turn and its unit (savepoint) is open: its statements may run."""
+        return self.holder is who and self.unit_open
+
     async def acquire(self, who: object) -> None:
         """Wait for `who`'s turn, then open its unit (a savepoint in the group transaction)."""
         if self.holder is who and self._opening is not None:
@@ -295,7 +299,7 @@ class Turns:
 
     def abandon(self, who: object) -> None:
         """`who` is closed or terminated mid-unit: undo its unit, no waiting."""
-        if self.holder is not who or not self.unit_open:
+        if not self.in_unit(who):
             return
         try:
             self.end_unit(who, keep=False)
@@ -413,7 +417,7 @@ class TurnConnection(AdaptedConnection):
 
     def cursor(self, server_side: bool = False) -> _Cursor:
         turns = self._turns
-        if turns.holder is not self or not turns.unit_open:
+        if not turns.in_unit(self):
             await_(turns.acquire(self))
         else:
             # AsyncConnection.execute insists on one switch to the event loop's side; this
@@ -430,14 +434,14 @@ class TurnConnection(AdaptedConnection):
         """Run one statement in this connection's unit (waiting for its turn first): the rows
         and the row count. For storage/direct.py, from async code, with no greenlet hop."""
         turns = self._turns
-        if turns.holder is not self or not turns.unit_open:
+        if not turns.in_unit(self):
             await turns.acquire(self)
         cursor = turns.cursor()
         cursor.execute(sql, parameters)
         return cursor.fetchall(), cursor.rowcount
 
     def _end(self, keep: bool) -> None:
-        if self._turns.holder is not self or not self._turns.unit_open:
+        if not self._turns.in_unit(self):
             return  # no unit open (a reset on return to the pool, a rollback after commit)
         durable = self._turns.end_unit(self, keep)
         if durable is not None:
