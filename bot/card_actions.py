@@ -23,7 +23,7 @@ from approvals.errors import (
 from approvals.hidden_text import without_hidden
 from approvals.model import Request, RequestKind
 from approvals.queries import acting_id
-from bot import card_views, replies
+from bot import card_updates, card_views, replies
 from bot.deps import BotDeps, actor_of, in_shared_chat, source_of
 from bot.directory_routing import reachable_for
 from bot.messenger import BuiltInvokeResponse
@@ -123,9 +123,11 @@ class CardActions:
             return replies.form_card(kind, d.catalog, d.clock.now().date(), d.policy,
                                      values=visible, errors=error.problems)
         shared = bool(activity.conversation is not None and activity.conversation.is_group)
-        await self._remember_card(request.id, activity.from_property.aad_object_id,
-                                  activity.conversation.id, activity.reply_to_id or "",
-                                  activity.service_url, Copy.GROUP if shared else Copy.REQUESTER)
+        if activity.from_property.aad_object_id:  # the requester's form became their receipt
+            await card_updates.remember_copy(
+                d, request.id, Copy.GROUP if shared else Copy.REQUESTER,
+                activity.from_property.aad_object_id, activity.conversation.id,
+                activity.reply_to_id, activity.service_url)
         # In a group chat the deciders among its members get their buttons on it by refresh.
         return await card_views.with_refresh(
             d, requester.confirmation_card(request, d.catalog), request)
@@ -166,14 +168,3 @@ class CardActions:
         viewer = acting_id(self.deps.catalog, actor_of(turn_context.activity))
         return await card_views.card_for(self.deps, request, viewer)
 
-    async def _remember_card(self, request_id: str, recipient_aad: str | None,
-                             conversation_id: str, activity_id: str, service_url: str,
-                             copy: Copy) -> None:
-        """The requester's form became their confirmation: update it as the request moves."""
-        if not activity_id or not recipient_aad:
-            return
-        async with self.deps.uow_factory() as uow:
-            await uow.cards.add(request_id=request_id, recipient_aad=recipient_aad.lower(),
-                                role=copy.value, conversation_id=conversation_id,
-                                activity_id=activity_id, service_url=service_url)
-            await uow.commit()

@@ -38,10 +38,12 @@ async def queue_copy_updates(deps: BotDeps, notification: Notification) -> None:
 async def update_copy(deps: BotDeps, request: Request, notification: Notification) -> None:
     """One stored card shows the request as it is now: its reader's view, or the status
     where everyone reads it."""
-    async with deps.uow_factory() as uow:
-        copies = await uow.cards.for_request(request.id)
-    copy = next((c for c in copies if str(c.id) == notification.detail.get("copy")), None)
-    if copy is None:
+    named = notification.detail.get("copy", "")
+    copy = None
+    if named.isdigit():
+        async with deps.uow_factory() as uow:
+            copy = await uow.cards.get(int(named))
+    if copy is None or copy.request_id != request.id:
         raise Undeliverable(f"card copy {notification.detail.get('copy')} is not stored")
     kind = _stored_kind(copy.role)
     viewer = None if kind.shared else card_views.viewer_of(deps, copy.recipient_aad)
@@ -55,6 +57,19 @@ async def update_copy(deps: BotDeps, request: Request, notification: Notificatio
         card = await card_views.card_for(deps, request, viewer, kind)
     await deps.messenger.update(copy.conversation_id, copy.activity_id, copy.service_url, "",
                                 card_activity(card))
+
+
+async def remember_copy(deps: BotDeps, request_id: str, copy: Copy, recipient_aad: str,
+                        conversation_id: str, activity_id: str | None, service_url: str) -> None:
+    """Keep where a card about the request went, so every later change updates it in place
+    (nothing to keep without the message's id; a channel's copy has no single reader: "")."""
+    if not activity_id:
+        return
+    async with deps.uow_factory() as uow:
+        await uow.cards.add(request_id=request_id, recipient_aad=recipient_aad, role=copy.value,
+                            conversation_id=conversation_id, activity_id=activity_id,
+                            service_url=service_url)
+        await uow.commit()
 
 
 def _stored_kind(role: str) -> Copy:

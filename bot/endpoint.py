@@ -65,8 +65,6 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
             activity = _ACTIVITY_READER("Activity", body)
         except (DeserializationError, TypeError, ValueError, AttributeError):
             return _problem(400, "the activity has fields of the wrong shape")
-        if not activity.service_url:  # nowhere to answer; the token's serviceurl is checked on it
-            return _problem(400, "the activity has no serviceUrl")
         auth_header = request.headers.get("Authorization", "")
         try:
             invoke_response = await adapter.process_activity(auth_header, activity, bot.on_turn)

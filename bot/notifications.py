@@ -20,7 +20,7 @@ from approvals.ports import Notification
 from approvals.rerouting import MOVED_BY_CATALOG
 from bot import card_updates, card_views, replies
 from bot.deps import BotDeps
-from bot.messenger import Delivered, DeliveryFailed, Route, card_activity
+from bot.messenger import DeliveryFailed, Route, card_activity
 from bot.relay import Deliver, Undeliverable
 from cards import views
 from cards.views import Copy, View
@@ -161,21 +161,10 @@ async def _send(deps: BotDeps, request: Request, notification: Notification) -> 
     activity = await _render(deps, request, notification)
     delivered = await deps.messenger.send_to_person(aad, activity, await _route(deps, request))
     if activity.attachments:
-        await _remember(deps, request, _copy_kind(request, notification), aad, delivered)
+        await card_updates.remember_copy(
+            deps, request.id, _copy_kind(request, notification), aad,
+            delivered.conversation_id, delivered.activity_id, delivered.service_url)
     return delivered.activity_id or None
-
-
-async def _remember(deps: BotDeps, request: Request, copy: Copy, aad: str,
-                    delivered: Delivered) -> None:
-    """Keep where the card went, so every later change of the request updates it in place."""
-    if not delivered.activity_id:
-        return
-    async with deps.uow_factory() as uow:
-        await uow.cards.add(
-            request_id=request.id, recipient_aad=aad.lower(), role=copy.value,
-            conversation_id=delivered.conversation_id, activity_id=delivered.activity_id,
-            service_url=delivered.service_url)
-        await uow.commit()
 
 
 async def _post_to_channel(deps: BotDeps, request: Request,
@@ -191,7 +180,9 @@ async def _post_to_channel(deps: BotDeps, request: Request,
     card = await card_views.card_for(deps, request, None, Copy.CHANNEL)
     delivered = await deps.messenger.send_to_conversation(
         conversation_id, route.service_url, card_activity(card, summary=f"{request.id} is overdue"))
-    await _remember(deps, request, Copy.CHANNEL, "", delivered)
+    await card_updates.remember_copy(
+        deps, request.id, Copy.CHANNEL, "", delivered.conversation_id, delivered.activity_id,
+        delivered.service_url)
     return delivered.activity_id or None
 
 

@@ -11,7 +11,7 @@ from approvals.errors import DomainError
 from approvals.model import Delegation, Request, RequestKind
 from approvals.policies import Policy
 from approvals.services import Holdings, Ownership
-from cards import decision, forms, lifecycle, messages, moved, queries, requester
+from cards import forms, lifecycle, messages, moved, queries, requester
 from cards.render import card_to_dict
 
 Card = dict[str, Any]
@@ -75,24 +75,8 @@ def form_card(kind: RequestKind, catalog: Catalog, today: date, policy: Policy,
     ))
 
 
-def confirmation_card(request: Request, catalog: Catalog, delivery_problem: str | None) -> Card:
-    return card_to_dict(requester.confirmation_card(request, catalog, delivery_problem))
-
-
-def approval_card(request: Request, catalog: Catalog, problem: str | None = None) -> Card:
-    return card_to_dict(decision.approval_card(request, catalog, problem))
-
-
 def moved_card(request: Request, catalog: Catalog, moved_to: str, reason: str) -> Card:
     return card_to_dict(moved.moved_card(request, catalog, moved_to, reason))
-
-
-def decided_card(request: Request, catalog: Catalog) -> Card:
-    return card_to_dict(decision.decided_card(request, catalog))
-
-
-def question_card(request: Request) -> Card:
-    return card_to_dict(requester.info_question_card(request))
 
 
 def answer_sent_card(request: Request, back_with: str | None) -> Card:

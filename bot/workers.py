@@ -64,10 +64,6 @@ class Wakeups:
         if due is not None and due <= self._clock.now() + self._soon:
             self.scheduler.ring()
 
-    def ring(self) -> None:
-        self.relay.ring()
-        self.scheduler.ring()
-
 
 class Workers:
     def __init__(self, jobs: JobStore, outbox: OutboxStore, clock: Clock, wakeups: Wakeups,
@@ -76,7 +72,6 @@ class Workers:
         self.scheduler = Scheduler(jobs, run_job, clock, worker_id=me, random=options.random)
         self.relay = Relay(outbox, deliver, clock, worker_id=me, random=options.random)
         self._clock = clock
-        self._wakeups = wakeups
         self._background = options.background
         self._pollers = [
             Poller("scheduler", self.scheduler.run_once, self.scheduler.batch, wakeups.scheduler,
@@ -84,10 +79,6 @@ class Workers:
             Poller("relay", self.relay.run_once, self.relay.batch, wakeups.relay,
                    options.poll_seconds, options.sleep, options.relay_min_interval),
         ]
-
-    def wake(self) -> None:
-        """Due work was just committed: run now rather than at the next poll."""
-        self._wakeups.ring()
 
     def start(self) -> None:
         self.scheduler.stopping = self.relay.stopping = False

@@ -155,8 +155,6 @@ def _asset_name(catalog: Catalog | None, given: str | None) -> str | None:
     (an asset that left the catalog still has its stored requests)."""
     if given is None or catalog is None:
         return given
-    key = given.strip().lower()
-    for asset in catalog.assets.values():
-        if key in (asset.name.lower(), *(a.lower() for a in asset.aliases)):
-            return asset.name
-    return given.strip()
+    assert catalog.asset_index is not None  # built with the catalog
+    found = catalog.asset_index.by_key.get(given.strip().lower())
+    return found.name if found is not None else given.strip()

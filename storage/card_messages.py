@@ -55,6 +55,12 @@ class CardMessageRepository:
         return [_to_message(r) for r in rows]
 
 
+    async def get(self, copy_id: int) -> CardMessage | None:
+        rows = await prepared.rows(self._session, prepared.select_where("card_messages", "id"),
+                                   prepared.where({"id": copy_id}))
+        return _to_message(rows[0]) if rows else None
+
+
 def _to_message(row: CardMessageRow | Any) -> CardMessage:
     assert row.id is not None  # flushed
     return CardMessage(

@@ -12,15 +12,13 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
 from sqlmodel.ext.asyncio.session import AsyncSession
 
-from storage.sqlite_turns import SQLITE_PRAGMAS
-
 PING_TIMEOUT_SECONDS = 5.0
 # sqlite+aiosqlite:// URLs are served by storage/sqlite_turns.py (one connection taken in
 # turns, statements in place, group commit) instead of aiosqlite's thread per connection.
 registry.register("sqlite.signoff_turns", "storage.sqlite_turns", "SQLiteTurnsDialect")
 POOLED_CONNECTIONS = 64  # cheap handles on the one real connection (units waiting their turn)
 
-__all__ = ["SQLITE_PRAGMAS", "DatabaseUnavailable", "create_engine", "ping", "session_factory"]
+__all__ = ["DatabaseUnavailable", "create_engine", "ping", "session_factory"]
 
 
 class DatabaseUnavailable(RuntimeError):
