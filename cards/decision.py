@@ -76,15 +76,6 @@ def _ask_line(request: Request) -> Element:
     return rich(who, run(f" asks for {WHAT[request.kind]} on "), asset, run("."))
 
 
-def on_behalf_lines(catalog: Catalog, request: Request) -> list[Element]:
-    """"You decide on behalf of Megan Bowen": one line per delegation in force on the request."""
-    return [rich(run(literal(catalog.display(delegate)), bold=True),
-                 run(" decides on behalf of "),
-                 run(literal(catalog.display(delegator)), bold=True),
-                 run(" (delegation)."), spacing=types.Spacing.SMALL)
-            for delegator, delegate in request.stand_ins]
-
-
 def approval_card(
     request: Request, catalog: Catalog, problem: str | None = None
 ) -> AdaptiveCard:
@@ -94,7 +85,6 @@ def approval_card(
         heading(_heading(request)),
         *([warning(problem)] if problem else []),
         _ask_line(request),
-        *on_behalf_lines(catalog, request),
         title_line(request),
         request_facts(catalog, request),
         *request_texts(request),

@@ -39,7 +39,7 @@ async def test_delegation_moves_pending_and_new_requests_and_the_delegate_decide
     assert "EXC-1 went to Adele Vance, who decides for you until 2026-12-24" in last_text(
         connector, MEGAN)
     [adele_card] = approval_cards(connector, ADELE)
-    assert "Adele Vance decides on behalf of Megan Bowen" in adele_card
+    assert "On behalf of: Adele Vance decides for Megan Bowen" in adele_card
     megan_copy = [u for u in connector.updates()
                   if u.conversation_id == MEGAN.personal_conversation]
     assert megan_copy, "Megan's card is updated in place"
