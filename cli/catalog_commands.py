@@ -11,7 +11,7 @@ import argparse
 import getpass
 import sys
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approvals.catalog import Catalog, CatalogError
 from approvals.catalog_import import CatalogRecord, import_catalog
@@ -25,6 +25,9 @@ from catalog.importers import FORMATS, ReadCatalog, catalog_from_data, read_cata
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
 from settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 
 def register(subparsers: Any) -> None:
@@ -95,16 +98,22 @@ async def validate(args: argparse.Namespace, settings: Settings) -> int:
 
 async def current_catalog(settings: Settings) -> tuple[Catalog, str]:
     """The catalog in use and where it comes from: the newest snapshot, else the file."""
-    from storage.catalog_snapshots import CatalogSnapshotStore
     from storage.engine import create_engine
     from storage.migrate import migrate
 
     await migrate(settings.database_url)
     engine = create_engine(settings.database_url)
     try:
-        newest = await CatalogSnapshotStore(engine).newest()
+        return await catalog_in_use(engine, settings)
     finally:
         await engine.dispose()
+
+
+async def catalog_in_use(engine: AsyncEngine, settings: Settings) -> tuple[Catalog, str]:
+    """`current_catalog` on an engine already open (and a database already migrated)."""
+    from storage.catalog_snapshots import CatalogSnapshotStore
+
+    newest = await CatalogSnapshotStore(engine).newest()
     if newest is not None:
         return catalog_from_data(newest.data, settings.graph_enabled), (
             f"snapshot {newest.id} ({newest.record.source}, imported by "

@@ -16,7 +16,7 @@ import json
 import sys
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from approvals.catalog import Catalog, CatalogError
 from approvals.evidence import chain_result, delegations_affecting, timeline
@@ -33,6 +33,9 @@ from cli.evidence_document import (
 )
 from cli.evidence_report import render_report
 from settings import Settings
+
+if TYPE_CHECKING:
+    from sqlalchemy.ext.asyncio import AsyncEngine
 
 OK, BROKEN, BAD_INPUT, UNREADABLE = 0, 1, 2, 3
 FILES = ("requests.csv", "timeline.csv", "delegations.csv", "evidence.json", "report.html")
@@ -75,12 +78,12 @@ async def run_evidence(args: argparse.Namespace, settings: Settings) -> int:
     from storage.engine import DatabaseUnavailable
     from storage.evidence import SqlEvidenceReader
 
-    catalog = _load_catalog(settings)
-    asset = _asset_name(catalog, args.asset)
     start = datetime.combine(args.start, time(), UTC)
     end = datetime.combine(args.end + timedelta(days=1), time(), UTC)
     try:
         async with command_engine(settings.database_url) as engine:
+            catalog = await _catalog(engine, settings)
+            asset = _asset_name(catalog, args.asset)
             requests, delegation_events = await SqlEvidenceReader(engine).gather(
                 start, end, asset)
             chain = chain_result(await SqlAuditChain(engine).verify())
@@ -133,13 +136,13 @@ def _cell(value: str) -> str:
     return f"'{value}" if value.startswith(FORMULA_START) else value
 
 
-def _load_catalog(settings: Settings) -> Catalog | None:
-    """The catalog, for display names and aliases; None if it will not load (the export does
-    not need it: the records carry names)."""
-    from catalog.loader import load_catalog
+async def _catalog(engine: AsyncEngine, settings: Settings) -> Catalog | None:
+    """The catalog in use (the newest import, else the file), for display names and aliases;
+    None if it will not load (the export does not need it: the records carry names)."""
+    from cli.catalog_commands import catalog_in_use
 
     try:
-        return load_catalog(settings.catalog_path)
+        return (await catalog_in_use(engine, settings))[0]
     except CatalogError:
         return None
 

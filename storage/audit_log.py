@@ -18,8 +18,6 @@ from storage.tables import AuditEventRow
 # pg_advisory_xact_lock key ("SIGNOFF" in ASCII): held from reading the last hash to commit,
 # so two transactions can never chain onto the same predecessor.
 AUDIT_CHAIN_LOCK = 0x5349474E4F4646
-_INSERTED = ("request_id", "action", "outcome", "actor_id", "actor_name", "at", "channel",
-             "conversation_id", "activity_id", "detail", "prev_hash", "hash")
 _LAST_HASH = select(AuditEventRow.hash).order_by(col(AuditEventRow.id).desc()).limit(1)
 
 
@@ -57,7 +55,8 @@ class SqlAuditLog:
         # The id is not hashed (it is known only after the insert); the hash is over the rest.
         values["hash"] = event_hash(ChainRecord(id=0, **values))
         # A Core insert of the values: the session need not track an append-only row.
-        await prepared.run(self._session, prepared.insert_row("audit_events", _INSERTED), values)
+        statement = prepared.insert_row("audit_events", tuple(values))
+        await prepared.run(self._session, statement, values)
 
     async def for_request(self, request_id: str) -> list[AuditEvent]:
         rows = (await self._session.exec(
