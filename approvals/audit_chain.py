@@ -26,7 +26,6 @@ from hashlib import sha256
 from typing import Any
 
 GENESIS_HASH = "0" * 64
-CANONICAL_VERSION = 1
 
 
 @dataclass(frozen=True)

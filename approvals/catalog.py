@@ -53,11 +53,6 @@ class Catalog:
             raise AmbiguousAsset(name.strip(), choices, found.matched)
         raise UnknownAsset(name.strip(), list(found.hints))
 
-    def suggest(self, name: str, n: int = 3) -> list[str]:
-        """The asset names closest to `name`, for a helpful answer."""
-        found = self.search(name)
-        return ([a.name for a in found.choices] or list(found.hints))[:n]
-
     def person(self, person_id: str) -> Person | None:
         return self.people.get(person_id)
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from datetime import UTC, datetime, time
 
 from approvals.catalog import Catalog
-from approvals.job_kinds import EXPIRY_JOBS, LAPSE, REMIND_EXPIRY, REVIEW_DUE
+from approvals.job_kinds import LAPSE, REMIND_EXPIRY, REVIEW_DUE
 from approvals.linked import close_linked
 from approvals.model import SIGNOFF, AuditEvent, Request, RequestKind, Source, State
 from approvals.notifications import EXPIRY_REMINDER, LAPSED, notify, refresh_cards
@@ -15,7 +15,7 @@ from approvals.ports import Job, UnitOfWork
 from approvals.staffing import people_in_role
 from approvals.transitions import Action, next_state
 
-__all__ = ["EXPIRY_JOBS", "IN_FORCE", "lapses_at", "plan_expiry", "plan_review",
+__all__ = ["IN_FORCE", "lapses_at", "plan_expiry", "plan_review",
            "run_expiry_job", "told_of_expiry"]
 IN_FORCE = (State.APPROVED, State.ACTIVE)
 

@@ -38,8 +38,7 @@ class DirectoryAnswers:
     def apply(self, catalog: Catalog) -> Catalog:
         """`catalog` with these answers; meant for the catalog as it is once they came back
         (another turn may have added its own answers meanwhile: they are kept)."""
-        return with_directory(with_directory(catalog, self.resolved, self.members),
-                              managers=self.managers)
+        return with_directory(catalog, self.resolved, self.members, self.managers)
 
 
 @dataclass(frozen=True)

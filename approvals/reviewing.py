@@ -13,13 +13,13 @@ from datetime import datetime
 
 from approvals.catalog import Catalog
 from approvals.errors import NoDecider
-from approvals.model import SIGNOFF, AuditEvent, DecisionRule, Request, RequestDraft, Source, State
-from approvals.policies import MAX_TITLE, Deciders, Policy
+from approvals.model import SIGNOFF, AuditEvent, Request, RequestDraft, Source, State
+from approvals.policies import MAX_TITLE, OWNER_BACKUP_OR_TEAM, Policy
 from approvals.ports import Job, UnitOfWork
 from approvals.submitting import Link, Requester, open_request
 
 log = logging.getLogger(__name__)
-REVIEWERS = Deciders(DecisionRule.ANY, (("owner", "backup", "team"),))
+REVIEWERS = OWNER_BACKUP_OR_TEAM  # a periodic review goes to whoever owns the asset now
 
 
 async def run_review_job(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
 from approvals.away import route_around_absences
@@ -40,8 +40,11 @@ async def submit_request(
     validate_draft(draft, asset, now.date(), policy)
     requester = Requester(acting_id(catalog, actor), actor.name)
     async with uow:
+        # The asset by its catalog name: open_request's lookup is then a dictionary hit,
+        # not a second fuzzy search of what the person typed.
         request, events = await open_request(
-            uow, catalog, policy, now, draft, requester, source, away=away or {}
+            uow, catalog, policy, now, replace(draft, asset_name=asset.name), requester, source,
+            away=away or {},
         )
         for event in events:  # the audit appends are the transaction's last writes
             await uow.audit.append(event)
