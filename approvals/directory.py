@@ -73,11 +73,10 @@ class CatalogDirectory:
         self.catalog = catalog
 
     async def find_person(self, upn_or_email: str) -> DirectoryPerson | None:
-        key = upn_or_email.strip().lower()
-        for p in self.catalog.people.values():
-            if p.aad_object_id and p.email.lower() == key:
-                return DirectoryPerson(p.aad_object_id, p.name, p.email)
-        return None
+        p = self.catalog.person_by_email(upn_or_email)
+        if p is None or not p.aad_object_id:
+            return None
+        return DirectoryPerson(p.aad_object_id, p.name, p.email)
 
     async def group_members(self, group_id: str) -> tuple[DirectoryPerson, ...] | None:
         for team in self.catalog.teams.values():

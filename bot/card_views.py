@@ -23,18 +23,15 @@ Card = dict[str, Any]
 async def teams_ids(deps: BotDeps, person_ids: Iterable[str]) -> list[str]:
     """The Teams user ids (MRIs) `refresh.userIds` needs: the one Teams gave us in a chat or a
     roster when we have it, else the Entra form `8:orgid:<object id>`."""
-    found: list[str] = []
-    wanted = list(person_ids)
-    if not wanted:  # a closed request: no unit of work to open
-        return found
+    aads = [aad for p in person_ids if (aad := (deps.aad_of(p) or "").lower())]
+    if not aads:  # a closed request: no unit of work to open
+        return []
     async with deps.uow_factory() as uow:
-        for person_id in wanted:
-            aad = (deps.aad_of(person_id) or "").lower()
-            if not aad:
-                continue
-            ref = await uow.conversations.get(aad)
-            known = ref.user_id if ref is not None else ""
-            found.append(known if known and known.lower() != aad else f"8:orgid:{aad}")
+        refs = await uow.conversations.get_many(aads)
+    found: list[str] = []
+    for aad in aads:
+        known = refs[aad].user_id if aad in refs else ""
+        found.append(known if known and known.lower() != aad else f"8:orgid:{aad}")
     return found
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
@@ -61,6 +62,17 @@ class ConversationRefRepository:
             self._session, prepared.select_where("conversation_refs", "aad_object_id"),
             prepared.where({"aad_object_id": aad_object_id.lower()}))
         return _to_ref(found[0]) if found else None
+
+    async def get_many(self, aad_object_ids: Sequence[str]) -> dict[str, ConversationRef]:
+        """The references of these people (lowercased object id -> reference), in one query."""
+        keys = list(dict.fromkeys(a.lower() for a in aad_object_ids))
+        if not keys:
+            return {}
+        found = await prepared.rows(
+            self._session, prepared.select_where("conversation_refs", "aad_object_id",
+                                                 count=len(keys)),
+            prepared.one_of(keys, "aad_object_id"))
+        return {row.aad_object_id: _to_ref(row) for row in found}
 
     async def latest(self) -> ConversationRef | None:
         """The reference seen last, whoever's: a service URL to post to a chat with no person."""

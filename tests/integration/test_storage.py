@@ -231,6 +231,8 @@ async def test_conversation_refs_are_replaced_per_person(uows: Uows, clock: Fixe
     async with uows() as uow:
         second = await uow.conversations.get(OWEN.aad_object_id.upper())
         nobody = await uow.conversations.get(BEA.aad_object_id)
+        many = await uow.conversations.get_many(
+            [OWEN.aad_object_id.upper(), BEA.aad_object_id, OWEN.aad_object_id])
 
     assert first is not None and second is not None and nobody is None
     assert first.aad_object_id == OWEN.aad_object_id.lower()
@@ -238,6 +240,7 @@ async def test_conversation_refs_are_replaced_per_person(uows: Uows, clock: Fixe
         timedelta(minutes=3)
     assert second.conversation_id == "a:personal-2" and second.updated_at == clock.now()
     assert second.service_url == "https://smba.example/teams/" and second.bot_name == "Signoff"
+    assert many == {OWEN.aad_object_id.lower(): second}  # one query; Bea has none
 
 
 async def test_card_messages_are_listed_per_request(uows: Uows, clock: FixedClock) -> None:
