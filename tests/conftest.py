@@ -55,17 +55,22 @@ def sqlite_url(tmp_path: Path) -> str:
     return f"sqlite+aiosqlite:///{tmp_path / 'var' / 'signoff.db'}"
 
 
-@pytest.fixture(params=["sqlite", "postgresql"])
-async def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> AsyncIterator[str]:
-    """An empty database, once on SQLite and once on PostgreSQL."""
-    if request.param == "sqlite":
-        yield sqlite_url
-        return
+@pytest.fixture
+async def postgres_url() -> AsyncIterator[str]:
+    """An empty PostgreSQL database on the TEST_DATABASE_URL server; skipped without one."""
     server_url = os.environ.get("TEST_DATABASE_URL")
     if not server_url:
         pytest.skip(POSTGRES_SKIP)
     async with fresh_postgres_database(server_url) as url:
         yield url
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, sqlite_url: str) -> str:
+    """An empty database, once on SQLite and once on PostgreSQL."""
+    if request.param == "sqlite":
+        return sqlite_url
+    return str(request.getfixturevalue("postgres_url"))
 
 
 @pytest.fixture

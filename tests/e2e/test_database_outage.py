@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import sqlite3
 import time
@@ -23,7 +22,6 @@ from sqlalchemy.engine import make_url
 
 from storage.audit_chain import SqlAuditChain
 from storage.engine import create_engine
-from tests.conftest import POSTGRES_SKIP, fresh_postgres_database
 from tests.e2e.app_processes import alive, fork_server, healthz, until
 from tests.e2e.crowd import (
     OUTCOME,
@@ -42,15 +40,6 @@ from tests.e2e.teams import TeamsClient
 
 log = logging.getLogger(__name__)
 TRY_AGAIN = "can't reach its database"
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        pytest.skip(POSTGRES_SKIP)
-    async with fresh_postgres_database(server_url) as url:
-        yield url
 
 
 @pytest.fixture

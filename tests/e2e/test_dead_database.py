@@ -2,26 +2,18 @@
 
 from __future__ import annotations
 
-import os
-from collections.abc import AsyncIterator
-
 import asyncpg
 import pytest
 from sqlalchemy.engine import make_url
 
-from tests.conftest import POSTGRES_SKIP, fresh_postgres_database
 from tests.e2e.fake_connector import FakeConnector
 from tests.e2e.teams import ALEX, MEGAN, TeamsClient
 from tests.e2e.test_exception_flow import FORM
 
 
 @pytest.fixture
-async def app_database_url() -> AsyncIterator[str]:
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        pytest.skip(POSTGRES_SKIP)
-    async with fresh_postgres_database(server_url) as url:
-        yield url
+def app_database_url(postgres_url: str) -> str:
+    return postgres_url
 
 
 async def kill_database(url: str) -> None:

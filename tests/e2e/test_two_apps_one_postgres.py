@@ -7,20 +7,16 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
 import random
 import time
 from collections import Counter
-from collections.abc import AsyncIterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 from sqlalchemy import text
 
 from storage.audit_chain import SqlAuditChain
 from storage.engine import create_engine
-from tests.conftest import POSTGRES_SKIP, fresh_postgres_database
 from tests.e2e.app_processes import fork_server, until
 from tests.e2e.crowd import OUTCOME, Ledger, card_text, click, pairs, submit, write_catalog
 from tests.e2e.fake_connector import FakeConnector
@@ -29,15 +25,6 @@ from tests.e2e.teams import TeamsClient
 log = logging.getLogger(__name__)
 REQUESTS = 40
 CLICKS = 5
-
-
-@pytest.fixture
-async def postgres_url() -> AsyncIterator[str]:
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        pytest.skip(POSTGRES_SKIP)
-    async with fresh_postgres_database(server_url) as url:
-        yield url
 
 
 async def scalar_rows(database_url: str, sql: str) -> list[tuple[object, ...]]:

@@ -3,7 +3,6 @@ may only add to and read the audit trail (docs/sql/app_role.sql, run here as it 
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import AsyncIterator
 from pathlib import Path
@@ -19,7 +18,6 @@ from storage.audit_chain import SqlAuditChain
 from storage.engine import create_engine
 from storage.migrate import migrate
 from storage.uow import uow_factory
-from tests.conftest import POSTGRES_SKIP, fresh_postgres_database
 from tests.integration.audit_history import history_catalog, seed_history
 from tests.integration.support import FixedClock
 
@@ -27,14 +25,10 @@ APP_ROLE_SQL = Path(__file__).resolve().parents[2] / "docs" / "sql" / "app_role.
 
 
 @pytest.fixture
-async def owner_url() -> AsyncIterator[str]:
+async def owner_url(postgres_url: str) -> str:
     """A fresh database, migrated by the owner (the server's superuser here)."""
-    server_url = os.environ.get("TEST_DATABASE_URL")
-    if not server_url:
-        pytest.skip(POSTGRES_SKIP)
-    async with fresh_postgres_database(server_url) as url:
-        await migrate(url)
-        yield url
+    await migrate(postgres_url)
+    return postgres_url
 
 
 @pytest.fixture
