@@ -30,7 +30,8 @@ from cryptography.x509.oid import NameOID
 OUTBOUND_TOKEN = "outbound-entra-token-for-the-bot-7d1f"
 
 
-def self_signed(directory: Path) -> tuple[Path, Path]:
+def self_signed(directory: Path, name: str = "entra") -> tuple[Path, Path]:
+    """A certificate for 127.0.0.1 and its key, as `<name>.pem` and `<name>.key` files."""
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
     now = datetime.datetime.now(datetime.UTC)
@@ -42,7 +43,7 @@ def self_signed(directory: Path) -> tuple[Path, Path]:
                 [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
             .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
             .sign(key, hashes.SHA256()))
-    cert_path, key_path = directory / "entra.pem", directory / "entra.key"
+    cert_path, key_path = directory / f"{name}.pem", directory / f"{name}.key"
     cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
     key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM,
                                            serialization.PrivateFormat.PKCS8,

@@ -10,7 +10,6 @@ and the chat of an installation, records every call, and answers 429 (with Retry
 from __future__ import annotations
 
 import datetime as dt
-import ipaddress
 import itertools
 import re
 import ssl
@@ -21,10 +20,8 @@ from typing import Any
 
 from aiohttp import web
 from aiohttp.test_utils import TestServer
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.x509.oid import NameOID
+
+from tests.e2e.entra_stub import self_signed
 
 TOKEN = "fake-graph-token"
 USER_TYPE = "#microsoft.graph.user"
@@ -245,22 +242,7 @@ def _not_found(what: str, key: str) -> web.Response:
 
 def _self_signed(tmp: Path) -> tuple[str, ssl.SSLContext]:
     """A certificate for 127.0.0.1: its file (for the client to trust) and the server context."""
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "127.0.0.1")])
-    now = dt.datetime.now(dt.UTC)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name)
-            .public_key(key.public_key()).serial_number(x509.random_serial_number())
-            .not_valid_before(now - dt.timedelta(days=1))
-            .not_valid_after(now + dt.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName(
-                [x509.IPAddress(ipaddress.ip_address("127.0.0.1"))]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .sign(key, hashes.SHA256()))
-    cert_file, key_file = tmp / "graph-token-cert.pem", tmp / "graph-token-key.pem"
-    cert_file.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
-    key_file.write_bytes(key.private_bytes(serialization.Encoding.PEM,
-                                           serialization.PrivateFormat.PKCS8,
-                                           serialization.NoEncryption()))
+    cert_file, key_file = self_signed(tmp, "graph-token")
     context = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
     context.load_cert_chain(cert_file, key_file)
     return str(cert_file), context
