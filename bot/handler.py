@@ -7,7 +7,13 @@ import logging
 from botbuilder.core import ConversationState, TurnContext
 from botbuilder.core.teams import TeamsActivityHandler
 from botbuilder.dialogs import DialogSet, DialogTurnStatus
-from botbuilder.schema import ChannelAccount, InvokeResponse
+from botbuilder.schema import (
+    Activity,
+    ActivityTypes,
+    ChannelAccount,
+    DeliveryModes,
+    InvokeResponse,
+)
 
 from approvals.catalog import Catalog
 from approvals.policies import Policy
@@ -67,7 +73,14 @@ class SignoffBot(TeamsActivityHandler):
         # Answering here, not in on_adaptive_card_invoke, avoids the 4.17 double-serialisation
         # bug that turns card actions into HTTP 500 (TEAMS-NOTES.md).
         if turn_context.activity.name == "adaptiveCard/action":
-            return await self.card_actions.handle(turn_context)
+            response = await self.card_actions.handle(turn_context)
+            if turn_context.activity.delivery_mode != DeliveryModes.expect_replies:
+                # Kept where the adapter reads it, as `send_activity` keeps it, without the send
+                # pipeline's deep copy of the activity (no send handler is registered here).
+                turn_context.turn_state[TurnContext._INVOKE_RESPONSE_KEY] = Activity(
+                    type=ActivityTypes.invoke_response, value=response)
+                turn_context.responded = True
+            return response
         return await super().on_invoke_activity(turn_context)
 
     async def on_teams_members_added(
