@@ -18,6 +18,7 @@ from approvals.catalog_import import reroute_after_reload
 from approvals.directory_cache import CachedDirectory
 from approvals.policy_file import PolicyError
 from approvals.ports import Clock, SystemClock
+from bot.access_log import access_log_options
 from bot.authentication import GuardedBotFrameworkAuthentication
 from bot.directory_routing import resolve_catalog_people
 from bot.endpoint import messages_handler
@@ -213,7 +214,8 @@ def main() -> None:
         log.error("Signoff did not start: %s", error)
         raise SystemExit(2) from None
     app.on_startup.append(_freeze_startup_objects)  # runs after the app's own start-up
-    web.run_app(app, host=settings.bind_host, port=settings.port)
+    web.run_app(app, host=settings.bind_host, port=settings.port,
+                **access_log_options(settings.access_log))
 
 
 async def _freeze_startup_objects(_app: web.Application) -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from typing import Literal
 from urllib.parse import urlsplit
 
 from pydantic import AliasChoices, Field, ValidationError, model_validator
@@ -69,6 +70,9 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(
         256 * 1024, validation_alias=AliasChoices("SIGNOFF_MAX_BODY_BYTES", "max_body_bytes")
     )
+    # The HTTP access log (bot/access_log.py): problems (400 and more, or slow), all, or off.
+    access_log: Literal["problems", "all", "off"] = Field(
+        "problems", validation_alias=AliasChoices("SIGNOFF_ACCESS_LOG", "access_log"))
 
     # Microsoft Graph (the directory): an app registration with application permissions; see
     # docs/graph.md. Unset: the catalog alone is the directory.
