@@ -58,8 +58,9 @@ async def replan(uow: UnitOfWork, request: Request, rules: Rules, now: datetime)
     """Drop the request's deadline jobs and schedule the ones that still apply."""
     await uow.jobs.cancel(request.id, DEADLINE_JOBS)
     jobs = plan_jobs(request, rules, now) + plan_expiry(request, rules, now)
-    for job in jobs + plan_review(request, rules, now):
-        await uow.jobs.schedule(job)
+    jobs += plan_review(request, rules, now)
+    if jobs:
+        await uow.jobs.schedule(*jobs)
 
 
 async def run_deadline_job(

@@ -99,8 +99,8 @@ class Job:
 
 
 class JobQueue(Protocol):
-    async def schedule(self, job: Job) -> None:
-        """Add a due job; a second one with the same key is ignored."""
+    async def schedule(self, *jobs: Job) -> None:
+        """Add due jobs (in one statement); a second one with the same key is ignored."""
         ...
 
     async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:

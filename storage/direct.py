@@ -121,6 +121,28 @@ async def run_if_direct(session: AsyncSession, statement: Any,
     return await run(await _turn_connection(session), compiled, params)
 
 
+async def run_many_if_direct(session: AsyncSession, statement: Any,
+                             rows: Sequence[Mapping[str, Any]]) -> bool:
+    """Run a statement that returns no rows once per parameter set, directly (executemany);
+    False: it needs the session."""
+    bind = session.bind
+    if bind is None or bind.dialect.driver != "signoff_turns":
+        return False
+    compiled = direct_for(statement, bind.dialect)
+    if compiled is None or compiled.row is not None:
+        return False
+    turn = await _turn_connection(session)
+    try:
+        values = [compiled.values(params) for params in rows]
+    except Exception as error:
+        raise StatementError(str(error), compiled.sql, [dict(r) for r in rows], error) from error
+    try:
+        await turn.execute_many_in_turn(compiled.sql, values)
+    except sqlite3.Error as error:
+        raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
+    return True
+
+
 async def _turn_connection(session: AsyncSession) -> TurnConnection:
     """The session's SQLite connection in its current transaction (begun here if need be)."""
     transaction = session.sync_session.get_transaction()

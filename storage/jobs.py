@@ -35,18 +35,21 @@ class SqlJobQueue:
         self.queued = False  # something was scheduled: wake the scheduler after commit
         self.first_due: datetime | None = None  # the earliest due time scheduled here
 
-    async def schedule(self, job: Job) -> None:
-        """Add a due job; a second one with the same key is ignored."""
-        values = {
+    async def schedule(self, *jobs: Job) -> None:
+        """Add due jobs, in one statement; a second one with the same key is ignored."""
+        if not jobs:
+            return
+        rows = [{
             "key": job.key, "kind": job.kind, "request_id": job.request_id,
             "due_at": job.due_at, "detail": encode_detail(job.detail), "state": PENDING,
             "attempts": 0, "next_attempt_at": job.due_at,
-        }
-        statement = prepared.insert_row_once(self._dialect, "jobs", tuple(values), ("key",))
-        await prepared.run(self._session, statement, values)
+        } for job in jobs]
+        statement = prepared.insert_row_once(self._dialect, "jobs", tuple(rows[0]), ("key",))
+        await prepared.run_many(self._session, statement, rows)
         self.queued = True
-        if self.first_due is None or job.due_at < self.first_due:
-            self.first_due = job.due_at
+        first = min(job.due_at for job in jobs)
+        if self.first_due is None or first < self.first_due:
+            self.first_due = first
 
     async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
         """Drop the request's pending jobs (of these kinds, or all); running ones finish."""

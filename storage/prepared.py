@@ -105,7 +105,15 @@ async def run(session: AsyncSession, statement: Any, params: Mapping[str, Any]) 
     return await session.run_sync(_execute, statement, dict(params))
 
 
-def _execute(session: Session, statement: Any, params: dict[str, Any]) -> Any:
+async def run_many(session: AsyncSession, statement: Any,
+                   rows: Sequence[Mapping[str, Any]]) -> None:
+    """Run a Core statement that returns nothing once per parameter set, as one executemany."""
+    if await direct.run_many_if_direct(session, statement, rows):
+        return
+    await session.run_sync(_execute, statement, [dict(r) for r in rows])
+
+
+def _execute(session: Session, statement: Any, params: Any) -> Any:
     return session.connection().execute(statement, params)
 
 

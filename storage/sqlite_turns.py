@@ -440,6 +440,13 @@ class TurnConnection(AdaptedConnection):
         cursor.execute(sql, parameters)
         return cursor.fetchall(), cursor.rowcount
 
+    async def execute_many_in_turn(self, sql: str, parameters: Any) -> None:
+        """executemany in this connection's unit (waiting for its turn first)."""
+        turns = self._turns
+        if not turns.in_unit(self):
+            await turns.acquire(self)
+        turns.cursor().executemany(sql, parameters)
+
     def _end(self, keep: bool) -> None:
         if not self._turns.in_unit(self):
             return  # no unit open (a reset on return to the pool, a rollback after commit)

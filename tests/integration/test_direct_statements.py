@@ -92,3 +92,31 @@ async def test_a_value_the_statement_cannot_take_is_a_statement_error(engine: As
             await prepared.run(session, prepared.update_where(
                 "requests", ("id",), ("updated_at",)),
                 {"w_id": "EXC-1", "v_updated_at": datetime(2026, 11, 27, 10, 0)})
+
+
+def _job(key: str, due: datetime) -> dict[str, Any]:
+    return {"key": key, "kind": "expire", "request_id": "EXC-1", "due_at": due, "detail": "{}",
+            "state": "pending", "attempts": 0, "next_attempt_at": due}
+
+
+async def test_many_rows_in_one_statement_write_what_one_by_one_writes(
+        engine: AsyncEngine) -> None:
+    later = T0.replace(day=28)
+    jobs = [_job("EXC-1:a", T0), _job("EXC-1:b", later), _job("EXC-1:a", later)]  # a twice
+    once = prepared.insert_row_once(engine.dialect.name, "jobs", tuple(jobs[0]), ("key",))
+    async with session_factory(engine)() as session:
+        session.add(request_row(exception_request("EXC-1", T0)))
+        await session.flush()
+        await prepared.run_many(session, once, jobs)
+        stored = await prepared.rows(session, prepared.select_where("jobs", "request_id",
+                                                                    ("key",)),
+                                     {"w_request_id": "EXC-1"})
+        assert [(r.key, r.due_at) for r in stored] == [("EXC-1:a", T0), ("EXC-1:b", later)]
+        with pytest.raises(StatementError):  # a naive time in one of the rows
+            await prepared.run_many(session, once, [_job("EXC-1:c", T0),
+                                                    _job("EXC-1:d", T0.replace(tzinfo=None))])
+        await session.commit()
+    async with session_factory(engine)() as session:
+        with pytest.raises(IntegrityError):  # a key taken, where nothing says to pass over it
+            await prepared.run_many(session, prepared.insert_row("jobs", tuple(jobs[0])),
+                                    [_job("EXC-1:e", T0), _job("EXC-1:a", T0)])

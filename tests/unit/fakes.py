@@ -306,8 +306,9 @@ class FakeJobQueue:
     def __init__(self, tx: FakeTransaction) -> None:
         self._tx = tx
 
-    async def schedule(self, job: Job) -> None:
-        self._tx.write(lambda db: db.schedule(job))
+    async def schedule(self, *jobs: Job) -> None:
+        for job in jobs:
+            self._tx.write(lambda db, job=job: db.schedule(job))
 
     async def cancel(self, request_id: str, kinds: tuple[str, ...] | None = None) -> None:
         self._tx.write(lambda db: db.cancel(request_id, kinds))

@@ -309,7 +309,7 @@ async def test_a_failure_before_commit_drops_the_queued_messages_and_jobs(
     db: FakeDatabase, clock: FakeClock
 ) -> None:
     class BrokenJobQueue(FakeJobQueue):
-        async def schedule(self, job: Job) -> None:
+        async def schedule(self, *jobs: Job) -> None:
             raise OSError("jobs table unavailable")
 
     uow = FakeUnitOfWork(db)
