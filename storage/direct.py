@@ -150,8 +150,8 @@ async def _turn_connection(session: AsyncSession) -> TurnConnection:
     if cached is not None and transaction is not None and cached[0] is transaction:
         return cached[1]  # type: ignore[no-any-return]
     connection = await session.connection()
-    raw = await connection.get_raw_connection()
-    turn = raw.dbapi_connection
+    # Established by now: its pooled DBAPI connection is read without another greenlet hop.
+    turn = connection.sync_connection.connection.dbapi_connection  # type: ignore[union-attr]
     assert isinstance(turn, TurnConnection)
     session.info[_TURN_KEY] = (session.sync_session.get_transaction(), turn)
     return turn

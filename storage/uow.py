@@ -117,12 +117,8 @@ class SqlUnitOfWork:
         session, self._session = self._session, None
         if session is None:
             return
-        try:
-            await session.rollback()  # a no-op after commit()
-        except (*UNAVAILABLE, DBAPIError):
-            pass  # the connection is gone; the server rolls the transaction back
-        finally:
-            await _close_quietly(session)
+        # Closing rolls back what was not committed (the server does, if the connection is gone).
+        await _close_quietly(session)
         if is_unavailable(exc):
             raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 
