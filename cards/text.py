@@ -8,9 +8,9 @@ that can only take Markdown (a plain chat message, a TextBlock).
 
 from __future__ import annotations
 
-import json
 import re
 from datetime import UTC, date, datetime
+from json.encoder import encode_basestring_ascii
 
 MARKDOWN_METACHARACTERS = frozenset("\\`*_{}[]()#+-.!|><~")
 # C0 controls (but tab and newline), DEL, C1 controls and lone surrogates: invisible or not
@@ -36,7 +36,7 @@ def single_line(text: str) -> str:
 
 def wire_size(text: str) -> int:
     """Bytes `text` takes in JSON as the Bot Framework sends it (ASCII only, \\u escapes)."""
-    return len(json.dumps(text)) - 2
+    return len(encode_basestring_ascii(text)) - 2  # what json.dumps(text) does, without its layers
 
 
 def shorten(text: str, max_bytes: int) -> str:
