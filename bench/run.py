@@ -489,7 +489,7 @@ def bench(duration: float, warmup: float, concurrencies: list[int], scenarios: l
                 if scenario == "decision":
                     # Enough pending requests for every click to be a real decision: a guess
                     # from the fastest turns measured so far, with room to spare.
-                    guess = max([200.0] + [r * 1.6 for (s, _), r in rates.items()
+                    guess = max([700.0] + [r * 1.6 for (s, _), r in rates.items()
                                             if s in ("decision", "who-owns")])
                     ids = asyncio.run(seed_pending(
                         database_url, service_url,
