@@ -33,6 +33,7 @@ from bot.scheduler import due_jobs
 from bot.signing_keys import SigningKeys
 from bot.turn_errors import on_turn_error
 from bot.workers import Wakeups, WorkerOptions, Workers
+from cards.render import complete_models
 from catalog.live import LiveCatalog, Switch
 from catalog.loader import load_catalog
 from catalog.policy_loader import load_policies
@@ -94,6 +95,7 @@ def adapter_config(settings: Settings) -> AdapterConfig:
 def create_app(settings: Settings, clock: Clock | None = None,
                workers: WorkerOptions | None = None) -> web.Application:
     """Build the whole bot; the database is migrated when the app starts."""
+    complete_models()  # not on the first click after a start
     # With Graph, catalog people may be named by email alone: Graph gives name and object id.
     catalog = load_catalog(settings.catalog_path, by_email=settings.graph_enabled)
     policy = load_policies(settings.policies_path, catalog)

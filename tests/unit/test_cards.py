@@ -6,6 +6,8 @@ from __future__ import annotations
 import ast
 import json
 import re
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta, timezone
 from pathlib import Path
@@ -727,3 +729,21 @@ def test_cards_import_only_approvals_adaptive_cards_and_the_standard_library() -
                 continue
             assert set(roots) <= allowed, (path.name, roots)
 
+
+
+def test_start_up_builds_every_card_model_before_the_first_card(tmp_path: Path) -> None:
+    script = (
+        "import app\n"
+        "import adaptive_cards.card as library\n"
+        "from pydantic import BaseModel\n"
+        "def unfinished():\n"
+        "    return [m.__name__ for m in vars(library).values() if isinstance(m, type)\n"
+        "            and issubclass(m, BaseModel) and not m.__pydantic_complete__]\n"
+        "before = unfinished()\n"
+        "from settings import Settings\n"
+        f"app.create_app(Settings(database_url='sqlite+aiosqlite:///{tmp_path}/s.db'))\n"
+        "print(bool(before), unfinished())\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True,
+                            cwd=ROOT, timeout=120, check=True)
+    assert result.stdout.split("\n")[-2] == "True []"  # some were unfinished, none are now
