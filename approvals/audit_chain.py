@@ -47,9 +47,13 @@ class ChainRecord:
     hash: str
 
 
+_CANONICAL = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def canonical_json(value: Any) -> str:
-    """JSON with sorted keys, no spaces, non-ASCII kept: the one serialisation that is hashed."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    """JSON with sorted keys, no spaces, non-ASCII kept: the one serialisation that is hashed
+    (json.dumps with these options, one encoder for every call)."""
+    return _CANONICAL.encode(value)
 
 
 def utc_iso(moment: datetime) -> str:

@@ -17,8 +17,12 @@ from storage.tables import table_of
 from storage.work_queue import LEASE, PENDING, Backlog, WorkQueue
 
 
+# json.dumps with these options, without building an encoder per call.
+_DETAIL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+
+
 def encode_detail(detail: dict[str, str]) -> str:
-    return json.dumps(detail, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
+    return _DETAIL_ENCODER.encode(detail)
 
 
 def decode_detail(text: str) -> dict[str, str]:
