@@ -16,7 +16,6 @@ from storage import prepared
 from storage.tables import table_of
 from storage.work_queue import LEASE, PENDING, Backlog, WorkQueue
 
-
 # json.dumps with these options, without building an encoder per call.
 _DETAIL_ENCODER = json.JSONEncoder(sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
