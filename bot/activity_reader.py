@@ -42,7 +42,12 @@ class ModelReader:
     def __call__(self, name: str, data: Any) -> Any:
         if not isinstance(data, dict):
             return self._msrest(name, data)
-        return self._read(name, data)
+        try:
+            return self._read(name, data)
+        except (AttributeError, TypeError, KeyError):
+            # msrest wraps these in DeserializationError (a `{Entity}` given a list raises a bare
+            # KeyError deep inside it): let msrest read it, and refuse it, its own way.
+            return self._msrest(name, data)
 
     def _plan(self, model: type) -> tuple[tuple[tuple[str, str, _Convert], ...],
                                           frozenset[str], tuple[str, ...]]:

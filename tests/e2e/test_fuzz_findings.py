@@ -44,6 +44,9 @@ CASES = {
     "no recipient": lambda t: message(t, recipient=None),
     "text not text": lambda t: message(t, text=["help"]),
     "locale not a tag": lambda t: message(t, locale="en\U0002db3bUS"),
+    # Found by review of the activity reader: msrest raises a bare KeyError for this one.
+    "semanticAction entities a list": lambda t: message(
+        t, semanticAction={"id": "s", "entities": [{"type": "x"}]}),
 }
 
 

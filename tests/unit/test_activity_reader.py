@@ -97,10 +97,37 @@ def test_generated_activities_read_the_same(body: dict[str, Any], data: st.DataO
     if data.draw(st.booleans()):
         body["entities"] = data.draw(st.lists(st.dictionaries(st.sampled_from(["type", "x"]),
                                                               field_values), max_size=2))
+    if data.draw(st.booleans()):  # a `{Entity}` map, or something else in its place
+        body["semanticAction"] = {"id": "s", "entities": data.draw(
+            st.dictionaries(st.text(max_size=3), st.dictionaries(st.just("type"), field_values))
+            | json_values)}
     assert_same(body)
+
+
+def test_a_list_where_a_map_of_entities_belongs_is_refused_as_msrest_refuses_it() -> None:
+    # msrest raises a bare KeyError inside; both must refuse with DeserializationError (400).
+    for entities in ([{"type": "x"}], [{"key": "k"}]):
+        body = {**TEAMS_INVOKE, "semanticAction": {"id": "s", "entities": entities}}
+        with pytest.raises(DeserializationError):
+            MSREST("Activity", body)
+        with pytest.raises(DeserializationError):
+            FAST("Activity", body)
 
 
 def test_the_sample_activity_with_each_field_of_a_wrong_shape_reads_the_same() -> None:
     for key in TEAMS_INVOKE:
         for wrong in (5, "text", [1], {"id": 3}, True, None, [{"id": []}]):
             assert_same({**TEAMS_INVOKE, key: wrong})
+
+
+def test_each_nested_field_of_a_wrong_shape_reads_the_same() -> None:
+    wrongs = (5, "text", [1], {"id": 3}, True, None, [{"key": []}], {"a": [1]})
+    for key, value in TEAMS_INVOKE.items():
+        inner = value[0] if isinstance(value, list) and value else value
+        if not isinstance(inner, dict) or key in ("value", "channelData"):
+            continue  # free-form objects: any JSON is kept as it is
+        for sub in inner:
+            for wrong in wrongs:
+                changed = {**inner, sub: wrong}
+                assert_same({**TEAMS_INVOKE, key: [changed] if isinstance(value, list)
+                             else changed})
