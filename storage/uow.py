@@ -117,8 +117,13 @@ class SqlUnitOfWork:
         session, self._session = self._session, None
         if session is None:
             return
-        # Closing rolls back what was not committed (the server does, if the connection is gone).
-        await _close_quietly(session)
+        try:
+            if session.in_transaction():  # none after commit(): no second trip to roll back
+                await session.rollback()
+        except (*UNAVAILABLE, DBAPIError):
+            pass  # the connection is gone; the server rolls the transaction back
+        finally:
+            await _close_quietly(session)
         if is_unavailable(exc):
             raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 

@@ -145,3 +145,35 @@ async def test_a_unit_waits_for_another_process_holding_the_write_lock(
         other.close()
 
     assert on_disk(lite, "SELECT id FROM child ORDER BY id") == [(1,), (2,)]
+
+
+async def test_a_unit_whose_rollback_fails_still_gives_its_connection_back(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SQLite rolled the whole transaction back itself (disk full, I/O error): ending the unit
+    raises. The unit of work must still return its connection to the pool."""
+    from storage.migrate import migrate
+    from storage.sqlite_turns import Turns
+    from storage.uow import uow_factory
+
+    url = f"sqlite+aiosqlite:///{tmp_path / 'u.db'}"
+    await migrate(url)
+    engine = create_engine(url)
+    real_end = Turns.end_unit
+
+    def failing_end(self: Turns, who: object, keep: bool) -> asyncio.Future[None] | None:
+        if keep:
+            return real_end(self, who, keep)
+        real_end(self, who, keep)
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Turns, "end_unit", failing_end)
+    try:
+        for _ in range(3):
+            with pytest.raises(RuntimeError):
+                async with uow_factory(engine)() as uow:
+                    await uow.requests.get("EXC-1")
+                    raise RuntimeError("the use case failed")
+        assert engine.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    finally:
+        monkeypatch.undo()
+        await engine.dispose()
