@@ -33,10 +33,8 @@ async def main(n: int) -> None:
             await teams.say(MEGAN, "hi")
             await submit_exception(teams, connector)
             for user, role in ((MEGAN, "decider (buttons)"), (ISAIAH, "outsider (status)")):
-                body = teams.activity(
-                    user, "invoke", name="adaptiveCard/action", replyToId="card-1",
-                    value={"action": {"type": "Action.Execute", "verb": "request.refresh",
-                                      "data": {"requestId": "EXC-1"}}, "trigger": "automatic"})
+                body = teams.card_action(user, "request.refresh", {"requestId": "EXC-1"},
+                                         trigger="automatic")
                 took = []
                 for _ in range(n):
                     start = time.perf_counter()

@@ -75,9 +75,7 @@ class Ledger:
 async def click(teams: TeamsClient, user: User, verb: str, data: dict[str, Any],
                 reply_to_id: str) -> dict[str, Any] | None:
     """The invoke's answer, or None when the process died under it (no acknowledgement)."""
-    body = teams.activity(user, "invoke", name="adaptiveCard/action", replyToId=reply_to_id,
-                          value={"action": {"type": "Action.Execute", "verb": verb,
-                                            "data": data}, "trigger": "manual"})
+    body = teams.card_action(user, verb, data, reply_to_id)
     try:
         async with await teams.post(body) as response:
             if response.status != 200:

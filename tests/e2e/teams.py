@@ -69,6 +69,17 @@ class TeamsClient:
             **fields,
         }
 
+    def card_action(self, user: User, verb: str, data: dict[str, Any],
+                    reply_to_id: str = "card-1", conversation: str | None = None,
+                    trigger: str = "manual") -> dict[str, Any]:
+        """The adaptiveCard/action invoke Teams sends for an Action.Execute: a click (`manual`)
+        or a card's refresh coming into view (`automatic`)."""
+        return self.activity(
+            user, "invoke", conversation, name="adaptiveCard/action", replyToId=reply_to_id,
+            value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
+                   "trigger": trigger},
+        )
+
     async def post(self, body: Any, **kwargs: Any) -> aiohttp.ClientResponse:
         return await self.session.post(self.bot_url, json=body, **kwargs)
 
@@ -91,11 +102,7 @@ class TeamsClient:
     async def click(self, user: User, verb: str, data: dict[str, Any],
                     reply_to_id: str = "card-1", conversation: str | None = None) -> dict[str, Any]:
         """An Action.Execute click: returns the invoke response body (the card that replaces it)."""
-        body = self.activity(
-            user, "invoke", conversation, name="adaptiveCard/action", replyToId=reply_to_id,
-            value={"action": {"type": "Action.Execute", "verb": verb, "data": data},
-                   "trigger": "manual"},
-        )
+        body = self.card_action(user, verb, data, reply_to_id, conversation)
         async with await self.post(body) as response:
             assert response.status == 200, await response.text()
             result: dict[str, Any] = await response.json()

@@ -46,10 +46,8 @@ async def refresh(teams: TeamsClient, user: User, request_id: str = "EXC-1",
                   conversation: str | None = None) -> dict[str, Any]:
     """What Teams does when a card with `refresh` comes into view: an automatic
     adaptiveCard/action with the refresh verb. Returns the card the bot answers with."""
-    body = teams.activity(
-        user, "invoke", conversation, name="adaptiveCard/action", replyToId="card-1",
-        value={"action": {"type": "Action.Execute", "verb": "request.refresh",
-                          "data": {"requestId": request_id}}, "trigger": "automatic"})
+    body = teams.card_action(user, "request.refresh", {"requestId": request_id},
+                             conversation=conversation, trigger="automatic")
     async with await teams.post(body) as response:
         assert response.status == 200, await response.text()
         answer: dict[str, Any] = await response.json()
@@ -102,11 +100,10 @@ async def test_the_card_data_cannot_make_an_outsider_a_decider(
     teams: TeamsClient, connector: FakeConnector
 ) -> None:
     await submit_exception(teams, connector)
-    forged = teams.activity(
-        ISAIAH, "invoke", name="adaptiveCard/action", replyToId="card-1",
-        value={"action": {"type": "Action.Execute", "verb": "request.refresh",
-                          "data": {"requestId": "EXC-1", "aadObjectId": MEGAN.aad,
-                                   "userId": MEGAN.user_id}}, "trigger": "automatic"})
+    forged = teams.card_action(
+        ISAIAH, "request.refresh",
+        {"requestId": "EXC-1", "aadObjectId": MEGAN.aad, "userId": MEGAN.user_id},
+        trigger="automatic")
     async with await teams.post(forged) as response:
         card = (await response.json())["value"]
     assert buttons(card) == set()

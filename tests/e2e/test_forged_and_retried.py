@@ -91,19 +91,13 @@ async def test_a_submit_and_an_approve_delivered_twice_act_once(
 ) -> None:
     await teams.say(MEGAN, "hi")
     assert await teams.say(ALEX, "request exception for payments-api") == 201
-    submit = teams.activity(
-        ALEX, "invoke", name="adaptiveCard/action", replyToId="form-1",
-        value={"action": {"type": "Action.Execute", "verb": "request.submit",
-                          "data": {"kind": "exception", **FORM}}})
+    submit = teams.card_action(ALEX, "request.submit", {"kind": "exception", **FORM}, "form-1")
     first, second = await post_twice(teams, submit)
     assert first == second and "EXC-1" in str(first)
     assert await stored(app_database_url, "EXC-2") == (None, [])
     assert len(connector.sent_to(MEGAN.personal_conversation)) == 2  # welcome-free: hi + card
 
-    approve = teams.activity(
-        MEGAN, "invoke", name="adaptiveCard/action", replyToId="card-1",
-        value={"action": {"type": "Action.Execute", "verb": "decision.approve",
-                          "data": {"requestId": "EXC-1", "comment": "ok"}}})
+    approve = teams.card_action(MEGAN, "decision.approve", {"requestId": "EXC-1", "comment": "ok"})
     first, second = await post_twice(teams, approve)
     assert first == second and "approved" in str(first).lower()
     request, events = await stored(app_database_url, "EXC-1")
