@@ -54,7 +54,6 @@ class CardMessageRepository:
             prepared.where({"request_id": request_id}))
         return [_to_message(r) for r in rows]
 
-
     async def get(self, copy_id: int) -> CardMessage | None:
         rows = await prepared.rows(self._session, prepared.select_where("card_messages", "id"),
                                    prepared.where({"id": copy_id}))

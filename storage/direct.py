@@ -109,13 +109,18 @@ def direct_for(statement: Any, dialect: Dialect) -> DirectStatement | None:
     return found[1]
 
 
-async def run_if_direct(session: AsyncSession, statement: Any,
-                        params: Mapping[str, Any]) -> DirectResult | None:
-    """Run the statement directly in the session's transaction; None: it needs the session."""
+def _direct(session: AsyncSession, statement: Any) -> DirectStatement | None:
+    """The statement compiled for the direct path, or None: it needs the session."""
     bind = session.bind
     if bind is None or bind.dialect.driver != "signoff_turns":
         return None
-    compiled = direct_for(statement, bind.dialect)
+    return direct_for(statement, bind.dialect)
+
+
+async def run_if_direct(session: AsyncSession, statement: Any,
+                        params: Mapping[str, Any]) -> DirectResult | None:
+    """Run the statement directly in the session's transaction; None: it needs the session."""
+    compiled = _direct(session, statement)
     if compiled is None:
         return None
     return await run(await _turn_connection(session), compiled, params)
@@ -125,19 +130,13 @@ async def run_many_if_direct(session: AsyncSession, statement: Any,
                              rows: Sequence[Mapping[str, Any]]) -> bool:
     """Run a statement that returns no rows once per parameter set, directly (executemany);
     False: it needs the session."""
-    bind = session.bind
-    if bind is None or bind.dialect.driver != "signoff_turns":
-        return False
-    compiled = direct_for(statement, bind.dialect)
+    compiled = _direct(session, statement)
     if compiled is None or compiled.row is not None:
         return False
     turn = await _turn_connection(session)
+    values = [_bound(compiled, params) for params in rows]
     try:
-        values = [compiled.values(params) for params in rows]
-    except Exception as error:
-        raise StatementError(str(error), compiled.sql, [dict(r) for r in rows], error) from error
-    try:
-        await turn.execute_many_in_turn(compiled.sql, values)
+        await turn.execute_in_turn(compiled.sql, values, many=True)
     except sqlite3.Error as error:
         raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
     return True
@@ -157,12 +156,16 @@ async def _turn_connection(session: AsyncSession) -> TurnConnection:
     return turn
 
 
-async def run(turn: TurnConnection, direct: DirectStatement,
-              params: Mapping[str, Any]) -> DirectResult:
+def _bound(direct: DirectStatement, params: Mapping[str, Any]) -> list[Any]:
     try:
-        values = direct.values(params)
+        return direct.values(params)
     except Exception as error:  # a missing parameter, a value its column type refuses
         raise StatementError(str(error), direct.sql, dict(params), error) from error
+
+
+async def run(turn: TurnConnection, direct: DirectStatement,
+              params: Mapping[str, Any]) -> DirectResult:
+    values = _bound(direct, params)
     try:
         raw, rowcount = await turn.execute_in_turn(direct.sql, values)
     except sqlite3.Error as error:

@@ -35,8 +35,12 @@ class SqlJobQueue:
     def __init__(self, session: AsyncSession, dialect: str) -> None:
         self._session = session
         self._dialect = dialect
-        self.queued = False  # something was scheduled: wake the scheduler after commit
         self.first_due: datetime | None = None  # the earliest due time scheduled here
+
+    @property
+    def queued(self) -> bool:
+        """Something was scheduled: wake the scheduler after commit."""
+        return self.first_due is not None
 
     async def schedule(self, *jobs: Job) -> None:
         """Add due jobs, in one statement; a second one with the same key is ignored."""
@@ -49,7 +53,6 @@ class SqlJobQueue:
         } for job in jobs]
         statement = prepared.insert_row_once(self._dialect, "jobs", tuple(rows[0]), ("key",))
         await prepared.run_many(self._session, statement, rows)
-        self.queued = True
         first = min(job.due_at for job in jobs)
         if self.first_due is None or first < self.first_due:
             self.first_due = first

@@ -430,22 +430,20 @@ class TurnConnection(AdaptedConnection):
         cursor.execute(operation, parameters)
         return cursor
 
-    async def execute_in_turn(self, sql: str, parameters: Any) -> tuple[list[Any], int]:
-        """Run one statement in this connection's unit (waiting for its turn first): the rows
-        and the row count. For storage/direct.py, from async code, with no greenlet hop."""
+    async def execute_in_turn(self, sql: str, parameters: Any,
+                              many: bool = False) -> tuple[list[Any], int]:
+        """Run one statement (`many`: once per parameter set) in this connection's unit,
+        waiting for its turn first: the rows and the row count. For storage/direct.py, from
+        async code, with no greenlet hop."""
         turns = self._turns
         if not turns.in_unit(self):
             await turns.acquire(self)
         cursor = turns.cursor()
-        cursor.execute(sql, parameters)
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
         return cursor.fetchall(), cursor.rowcount
-
-    async def execute_many_in_turn(self, sql: str, parameters: Any) -> None:
-        """executemany in this connection's unit (waiting for its turn first)."""
-        turns = self._turns
-        if not turns.in_unit(self):
-            await turns.acquire(self)
-        turns.cursor().executemany(sql, parameters)
 
     def _end(self, keep: bool) -> None:
         if not self._turns.in_unit(self):
