@@ -23,6 +23,7 @@ from typing import Any
 from msrest.serialization import Deserializer, Model
 
 _Convert = Callable[[Any], Any]
+_JSON_TYPES = frozenset({dict, list, str, int, float, bool})  # what json.loads gives
 
 
 class ModelReader:
@@ -98,5 +99,3 @@ class ModelReader:
             result.additional_properties = {k: data[k] for k in data.keys() - known}
         return result
 
-
-_JSON_TYPES = frozenset({dict, list, str, int, float, bool})
