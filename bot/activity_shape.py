@@ -14,6 +14,9 @@ from urllib.parse import urlsplit
 
 MAX_ID = 1024  # Teams ids are a few hundred characters at most
 LANGUAGE_TAG = re.compile(r"[A-Za-z]{1,8}([-_][A-Za-z0-9]{1,8})*")  # en-US, zh-Hans-CN, en_US
+# Control characters: the SDK sends the conversation id in an HTTP header (x-ms-conversation-id),
+# where they are refused (or, CR and LF, would start a header of their own). Teams ids have none.
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 OPTIONAL_TEXT = ("id", "name", "text", "replyToId", "locale", "textFormat", "timestamp",
                  "localTimestamp")
 
@@ -21,7 +24,8 @@ OPTIONAL_TEXT = ("id", "name", "text", "replyToId", "locale", "textFormat", "tim
 def _text(value: object, required: bool = True) -> bool:
     if value is None:
         return not required
-    return isinstance(value, str) and (bool(value) or not required) and len(value) <= MAX_ID
+    return (isinstance(value, str) and (bool(value) or not required) and len(value) <= MAX_ID
+            and not CONTROL.search(value))
 
 
 def _account(body: Mapping[str, object], name: str) -> str | None:

@@ -37,6 +37,9 @@ CASES = {
     "UTF-16 with a lone surrogate": lambda t: raw(t, '"\\ud800"').decode().encode("utf-16"),
     "no conversation": lambda t: message(t, conversation=None),
     "conversation id not text": lambda t: message(t, conversation={"id": 5}),
+    # The SDK puts it in an HTTP header of the reply: the connector refused it, the turn failed.
+    "conversation id with a NUL": lambda t: message(t, conversation={"id": "\x00"}),
+    "conversation id with CR LF": lambda t: message(t, conversation={"id": "a:1\r\nX-Evil: 1"}),
     "no serviceUrl": lambda t: message(t, serviceUrl=None),
     "serviceUrl not http": lambda t: message(t, serviceUrl="file:///etc/passwd"),
     "serviceUrl unparsable": lambda t: message(t, serviceUrl="http://[::1"),
