@@ -27,6 +27,7 @@ from sqlalchemy.engine import Dialect
 from sqlalchemy.exc import DBAPIError, StatementError
 from sqlmodel.ext.asyncio.session import AsyncSession
 
+from storage.lanes import LANE_KEY, Lane
 from storage.sqlite_turns import TurnConnection
 
 Processor = Callable[[Any], Any] | None
@@ -123,7 +124,7 @@ async def run_if_direct(session: AsyncSession, statement: Any,
     compiled = _direct(session, statement)
     if compiled is None:
         return None
-    return await run(await _turn_connection(session), compiled, params)
+    return await run(await _unit_of(session), compiled, params)
 
 
 async def run_many_if_direct(session: AsyncSession, statement: Any,
@@ -133,17 +134,21 @@ async def run_many_if_direct(session: AsyncSession, statement: Any,
     compiled = _direct(session, statement)
     if compiled is None or compiled.row is not None:
         return False
-    turn = await _turn_connection(session)
+    unit = await _unit_of(session)
     values = [_bound(compiled, params) for params in rows]
     try:
-        await turn.execute_in_turn(compiled.sql, values, many=True)
+        await unit.execute_in_turn(compiled.sql, values, many=True)
     except sqlite3.Error as error:
         raise DBAPIError.instance(compiled.sql, values, error, sqlite3.Error) from error
     return True
 
 
-async def _turn_connection(session: AsyncSession) -> TurnConnection:
-    """The session's SQLite connection in its current transaction (begun here if need be)."""
+async def _unit_of(session: AsyncSession) -> Lane | TurnConnection:
+    """Where the session's unit runs: its unit of work's lane (storage/lanes.py), else its
+    SQLite connection in its current transaction (begun here if need be)."""
+    lane: Lane | None = session.info.get(LANE_KEY)
+    if lane is not None:
+        return lane
     transaction = session.sync_session.get_transaction()
     cached = session.info.get(_TURN_KEY)
     if cached is not None and transaction is not None and cached[0] is transaction:
@@ -163,11 +168,11 @@ def _bound(direct: DirectStatement, params: Mapping[str, Any]) -> list[Any]:
         raise StatementError(str(error), direct.sql, dict(params), error) from error
 
 
-async def run(turn: TurnConnection, direct: DirectStatement,
+async def run(unit: Lane | TurnConnection, direct: DirectStatement,
               params: Mapping[str, Any]) -> DirectResult:
     values = _bound(direct, params)
     try:
-        raw, rowcount = await turn.execute_in_turn(direct.sql, values)
+        raw, rowcount = await unit.execute_in_turn(direct.sql, values)
     except sqlite3.Error as error:
         raise DBAPIError.instance(direct.sql, values, error, sqlite3.Error) from error
     return DirectResult(direct.rows(raw), rowcount)

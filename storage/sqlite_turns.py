@@ -390,6 +390,19 @@ class Turns:
             if not future.done():
                 future.set_exception(error)
 
+    async def run_in_unit(self, who: object, sql: str, parameters: Any,
+                          many: bool = False) -> tuple[list[Any], int]:
+        """Run one statement (`many`: once per parameter set) in `who`'s unit, waiting for its
+        turn first: the rows and the row count."""
+        if not self.in_unit(who):
+            await self.acquire(who)
+        cursor = self.cursor()
+        if many:
+            cursor.executemany(sql, parameters)
+        else:
+            cursor.execute(sql, parameters)
+        return cursor.fetchall(), cursor.rowcount
+
     def cursor(self) -> _Cursor:
         assert self.connection is not None
         cursor = self.connection.cursor(_Cursor)
@@ -406,19 +419,27 @@ def _nothing(_connection: Any) -> None:
 
 
 class TurnConnection(AdaptedConnection):
-    """A pooled DBAPI connection: the shared connection, used in turns."""
+    """A pooled DBAPI connection: the shared connection, used in turns.
 
-    __slots__ = ("_turns", "isolation_level")
+    It takes turns as itself, or as the unit of work's lane it joined (storage/lanes.py) until
+    its transaction ends: the lane then ends the unit."""
+
+    __slots__ = ("_turns", "_who", "isolation_level")
 
     def __init__(self, turns: Turns) -> None:
         self._turns = turns
         self._connection: Any = turns.connection
+        self._who: object = self
         self.isolation_level: str | None = None  # set by SQLAlchemy's pysqlite dialect
+
+    def adopt(self, lane: object) -> None:
+        """Until this transaction ends, run in `lane`'s unit."""
+        self._who = lane
 
     def cursor(self, server_side: bool = False) -> _Cursor:
         turns = self._turns
-        if not turns.in_unit(self):
-            await_(turns.acquire(self))
+        if not turns.in_unit(self._who):
+            await_(turns.acquire(self._who))
         else:
             # AsyncConnection.execute insists on one switch to the event loop's side; this
             # one returns at once (nothing is scheduled, the loop does not run).
@@ -435,17 +456,12 @@ class TurnConnection(AdaptedConnection):
         """Run one statement (`many`: once per parameter set) in this connection's unit,
         waiting for its turn first: the rows and the row count. For storage/direct.py, from
         async code, with no greenlet hop."""
-        turns = self._turns
-        if not turns.in_unit(self):
-            await turns.acquire(self)
-        cursor = turns.cursor()
-        if many:
-            cursor.executemany(sql, parameters)
-        else:
-            cursor.execute(sql, parameters)
-        return cursor.fetchall(), cursor.rowcount
+        return await self._turns.run_in_unit(self._who, sql, parameters, many)
 
     def _end(self, keep: bool) -> None:
+        if self._who is not self:
+            self._who = self  # the session's part is over; the unit is the lane's to end
+            return
         if not self._turns.in_unit(self):
             return  # no unit open (a reset on return to the pool, a rollback after commit)
         durable = self._turns.end_unit(self, keep)
@@ -459,6 +475,7 @@ class TurnConnection(AdaptedConnection):
         self._end(keep=False)
 
     def close(self) -> None:
+        self._who = self
         self._turns.abandon(self)
         self._turns.close()
 

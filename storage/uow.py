@@ -29,8 +29,9 @@ from storage.card_messages import CardMessageRepository
 from storage.catalog_snapshots import SqlCatalogSnapshots
 from storage.conversations import ConversationRefRepository
 from storage.delegations import SqlDelegationRepository
-from storage.engine import DatabaseUnavailable, session_factory
+from storage.engine import DatabaseUnavailable
 from storage.jobs import SqlJobQueue
+from storage.lanes import Lane, open_lane, unit_sessions, used_its_connection
 from storage.outbox import SqlOutbox
 from storage.processed_activities import SqlProcessedActivities
 from storage.request_repository import SqlRequestRepository
@@ -87,6 +88,7 @@ class SqlUnitOfWork:
         self._clock: Clock = clock or SystemClock()
         self._on_queued = on_queued
         self._session: AsyncSession | None = None
+        self._lane: Lane | None = None
 
     async def __aenter__(self) -> Self:
         if self._session is not None:
@@ -94,6 +96,7 @@ class SqlUnitOfWork:
         session = self._sessions()
         dialect = session.bind.dialect.name if session.bind is not None else ""
         self._session = session
+        self._lane = open_lane(session)
         self.requests = SqlRequestRepository(session, dialect)
         self._audit = SqlAuditLog(session, dialect)
         self.audit = self._audit
@@ -115,22 +118,31 @@ class SqlUnitOfWork:
         tb: TracebackType | None,
     ) -> None:
         session, self._session = self._session, None
+        lane, self._lane = self._lane, None
         if session is None:
             return
         try:
             if session.in_transaction():  # none after commit(): no second trip to roll back
                 await session.rollback()
+            if lane is not None:
+                await lane.end(keep=False)
         except (*UNAVAILABLE, DBAPIError):
             pass  # the connection is gone; the server rolls the transaction back
         finally:
-            await _close_quietly(session)
+            if lane is None or used_its_connection(session):
+                await _close_quietly(session)
+            if lane is not None:
+                lane.release()
         if is_unavailable(exc):
             raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 
     async def commit(self) -> None:
         if self._session is None:
             raise RuntimeError("commit() outside `async with`")
-        await self._session.commit()
+        if self._lane is None or self._session.in_transaction():
+            await self._session.commit()  # with a lane: the ORM's pending rows, if any
+        if self._lane is not None:
+            await self._lane.end(keep=True)
         if self._on_queued is not None and (self._outbox.queued or self._jobs.queued):
             # the relay and scheduler need not wait for their next poll
             self._on_queued(Queued(self._outbox.queued, self._jobs.first_due))
@@ -145,7 +157,7 @@ def uow_factory(
     """A new unit of work per call, all sharing the engine's connection pool. `on_queued` is
     called after a commit that added outbox messages or jobs, with what it added (it wakes
     the workers that have something to do now)."""
-    sessions = session_factory(engine)
+    sessions = unit_sessions(engine)
 
     def create() -> SqlUnitOfWork:
         return SqlUnitOfWork(sessions, clock, on_queued)

@@ -1,0 +1,163 @@
+"""A unit of work on SQLite takes its turn in a lane (storage/lanes.py), and its session, when
+it needs one, runs in the same unit: what is committed, rolled back and handed back must be
+what the session alone gave."""
+
+from __future__ import annotations
+
+import asyncio
+import sqlite3
+from collections.abc import AsyncIterator
+from datetime import UTC, datetime
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.ext.asyncio import AsyncEngine
+
+from approvals.model import AuditEvent
+from storage.engine import DatabaseUnavailable, create_engine, ping
+from storage.lanes import Lane
+from storage.migrate import migrate
+from storage.sqlite_turns import Turns
+from storage.uow import SqlUnitOfWork, uow_factory
+from tests.integration.support import exception_request
+
+T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+async def lite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
+    url = f"sqlite+aiosqlite:///{tmp_path / 'lanes.db'}"
+    await migrate(url)
+    engine = create_engine(url)
+    await ping(engine)  # a pooled connection now holds the real one open: units take lanes
+    try:
+        yield engine
+    finally:
+        await engine.dispose()
+
+
+def on_disk(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
+    """What another process reading the file sees."""
+    path = engine.url.database
+    assert path
+    with sqlite3.connect(path) as other:
+        return [tuple(r) for r in other.execute(sql).fetchall()]
+
+
+def turns_of(engine: AsyncEngine) -> Turns:
+    turns = engine.sync_engine.dialect.turns  # type: ignore[attr-defined]
+    assert isinstance(turns, Turns)
+    return turns
+
+
+def event(action: str) -> AuditEvent:
+    return AuditEvent(action=action, outcome="ok", actor_id="owen", actor_name="Owen", at=T0)
+
+
+async def test_a_unit_of_direct_statements_takes_its_turn_without_a_pooled_connection(
+        lite: AsyncEngine) -> None:
+    pool = lite.sync_engine.pool
+    async with uow_factory(lite)() as uow:
+        await uow.audit.append(event("test.one"))
+        assert isinstance(turns_of(lite).holder, Lane)
+        assert pool.checkedout() == 0  # type: ignore[attr-defined]
+        await uow.commit()
+
+    assert on_disk(lite, "SELECT action FROM audit_events") == [("test.one",)]
+    assert turns_of(lite).holder is None
+
+
+@pytest.mark.parametrize("orm_first", [True, False], ids=["orm-first", "direct-first"])
+async def test_the_session_and_the_lane_write_in_one_unit_and_commit_together(
+        lite: AsyncEngine, orm_first: bool) -> None:
+    async with uow_factory(lite)() as uow:
+        if orm_first:
+            await uow.requests.add(exception_request("EXC-1", T0))  # the ORM: add and flush
+            await uow.audit.append(event("test.after-orm"))  # direct
+        else:
+            await uow.audit.append(event("test.before-orm"))
+            await uow.requests.add(exception_request("EXC-1", T0))
+        await uow.commit()
+
+    assert on_disk(lite, "SELECT id FROM requests") == [("EXC-1",)]
+    assert len(on_disk(lite, "SELECT id FROM audit_events")) == 1
+    # The pooled connection went back as itself: a plain connection uses it again.
+    assert lite.sync_engine.pool.checkedout() == 0  # type: ignore[attr-defined]
+    async with lite.connect() as connection:
+        count = (await connection.execute(text("SELECT count(*) FROM requests"))).scalar_one()
+    assert count == 1
+
+
+async def test_a_failed_unit_undoes_the_sessions_writes_and_the_lanes(lite: AsyncEngine) -> None:
+    with pytest.raises(RuntimeError):
+        async with uow_factory(lite)() as uow:
+            await uow.requests.add(exception_request("EXC-1", T0))
+            await uow.audit.append(event("test.lost"))
+            raise RuntimeError("the use case failed")
+
+    assert on_disk(lite, "SELECT count(*) FROM requests") == [(0,)]
+    assert on_disk(lite, "SELECT count(*) FROM audit_events") == [(0,)]
+    async with uow_factory(lite)() as uow:  # the turn is free again
+        await uow.audit.append(event("test.kept"))
+        await uow.commit()
+    assert on_disk(lite, "SELECT action FROM audit_events") == [("test.kept",)]
+
+
+async def test_a_unit_whose_task_is_cancelled_while_it_holds_the_turn_leaves_nothing(
+        lite: AsyncEngine) -> None:
+    forever, holding = asyncio.Event(), asyncio.Event()
+
+    async def stuck() -> None:
+        async with uow_factory(lite)() as uow:
+            await uow.audit.append(event("test.cancelled"))
+            assert isinstance(turns_of(lite).holder, Lane)
+            holding.set()
+            await forever.wait()
+
+    task = asyncio.ensure_future(stuck())
+    await holding.wait()
+    task.cancel()
+    with pytest.raises(asyncio.CancelledError):
+        await task
+
+    async with uow_factory(lite)() as uow:
+        await uow.audit.append(event("test.next"))
+        await uow.commit()
+    assert on_disk(lite, "SELECT action FROM audit_events") == [("test.next",)]
+
+
+async def test_a_failed_group_commit_is_a_database_failure_and_keeps_nothing(
+        lite: AsyncEngine, monkeypatch: pytest.MonkeyPatch) -> None:
+    def disk_error(self: Turns) -> bool:
+        assert self.connection is not None
+        self.connection.execute("ROLLBACK")
+        raise sqlite3.OperationalError("disk I/O error")
+
+    monkeypatch.setattr(Turns, "_commit_and_begin", disk_error)
+    with pytest.raises(DatabaseUnavailable):
+        async with uow_factory(lite)() as uow:
+            await uow.audit.append(event("test.lost"))
+            await uow.commit()
+    monkeypatch.undo()
+
+    assert on_disk(lite, "SELECT count(*) FROM audit_events") == [(0,)]
+    async with uow_factory(lite)() as uow:
+        await uow.audit.append(event("test.kept"))
+        await uow.commit()
+    assert on_disk(lite, "SELECT action FROM audit_events") == [("test.kept",)]
+
+
+async def test_lanes_let_go_of_the_connection_so_dispose_closes_it(lite: AsyncEngine) -> None:
+    units = [uow_factory(lite)() for _ in range(8)]
+
+    async def write(uow: SqlUnitOfWork, n: int) -> None:
+        async with uow:
+            await uow.audit.append(event(f"test.{n}"))
+            await uow.commit()
+
+    await asyncio.gather(*(write(uow, n) for n, uow in enumerate(units)))
+    turns = turns_of(lite)
+    assert turns.users == lite.sync_engine.pool.checkedin()  # type: ignore[attr-defined]
+    await lite.dispose()
+    assert turns.connection is None and turns.users == 0
