@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from operator import itemgetter
 from typing import Any
 
@@ -42,20 +42,49 @@ class DirectStatement:
     fixed: Mapping[str, Any]  # values the statement carries itself (LIMIT 1)
     row: type[tuple[Any, ...]] | None  # None: the statement returns no rows
     results: tuple[Processor, ...]
+    # Derived: the parameters picked in order at C speed, and only the processors there are.
+    _pick: Callable[[Mapping[str, Any]], Sequence[Any]] = field(init=False, repr=False)
+    _binding: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False, repr=False)
+    _reading: tuple[tuple[int, Callable[[Any], Any]], ...] = field(init=False, repr=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "_pick", _picker(self.names))
+        object.__setattr__(self, "_binding", _present(self.binds))
+        object.__setattr__(self, "_reading", _present(self.results))
 
     def values(self, params: Mapping[str, Any]) -> list[Any]:
-        out = []
-        for name, bind in zip(self.names, self.binds, strict=True):
-            value = params[name] if name in params else self.fixed[name]
-            out.append(bind(value) if bind is not None else value)
+        out = list(self._pick({**self.fixed, **params} if self.fixed else params))
+        for index, bind in self._binding:
+            out[index] = bind(out[index])
         return out
 
     def rows(self, raw: Sequence[Sequence[Any]]) -> list[tuple[Any, ...]]:
-        row, results = self.row, self.results
+        row, reading = self.row, self._reading
         if row is None:
             return []
-        return [row(p(v) if p is not None else v for p, v in zip(results, r, strict=True))
-                for r in raw]
+        if not reading:
+            return [row(r) for r in raw]
+        out = []
+        for r in raw:
+            values = list(r)
+            for index, read in reading:
+                values[index] = read(values[index])
+            out.append(row(values))
+        return out
+
+
+def _picker(names: tuple[str, ...]) -> Callable[[Mapping[str, Any]], Sequence[Any]]:
+    """The values of `names` from a mapping, in order, as a sequence (KeyError if one lacks)."""
+    if not names:
+        return lambda _params: ()
+    if len(names) == 1:
+        only = names[0]
+        return lambda params: (params[only],)
+    return itemgetter(*names)
+
+
+def _present(processors: tuple[Processor, ...]) -> tuple[tuple[int, Callable[[Any], Any]], ...]:
+    return tuple((i, p) for i, p in enumerate(processors) if p is not None)
 
 
 class DirectResult:
