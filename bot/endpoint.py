@@ -12,6 +12,7 @@ from botbuilder.core import Bot
 from botbuilder.integration.aiohttp import CloudAdapter
 from botbuilder.schema import Activity
 from msrest.exceptions import DeserializationError
+from pydantic_core import to_json
 
 from bot.activity_reader import ModelReader
 from bot.activity_shape import activity_problem
@@ -25,6 +26,15 @@ _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
 
 def _problem(status: int, message: str) -> web.Response:
     return web.json_response({"error": message}, status=status)
+
+
+def json_text(value: Any) -> bytes:
+    """`value` as UTF-8 JSON: pydantic-core's writer (a card of 3.7 KB in 10 µs; json.dumps
+    takes 30-40), else json.dumps for what it refuses (text that is not Unicode: escaped)."""
+    try:
+        return to_json(value)
+    except ValueError:  # PydanticSerializationError
+        return json.dumps(value).encode()
 
 
 def _invoke_body(body: Any) -> Any:
@@ -76,9 +86,8 @@ def messages_handler(adapter: CloudAdapter, bot: Bot, max_body_bytes: int) -> An
         except SigningKeysUnavailable:
             return _problem(503, "the channel's signing keys are unavailable; try again shortly")
         if invoke_response is not None:
-            return web.json_response(
-                _invoke_body(invoke_response.body), status=invoke_response.status
-            )
+            return web.Response(body=json_text(_invoke_body(invoke_response.body)),
+                                status=invoke_response.status, content_type="application/json")
         return web.Response(status=201)
 
     return messages
