@@ -12,7 +12,9 @@ what lies underneath:
 
 - Every pooled connection of an engine shares one real sqlite3 connection. One unit of work at
   a time has the turn on it (as the single pooled connection gave before): its first statement
-  waits for the turn, its commit or rollback passes the turn on.
+  waits for the turn, its commit or rollback passes the turn on. A unit of work takes its turn
+  as its lane instead (storage/lanes.py), with no pooled connection, and a session it uses
+  joins that lane.
 - Statements run in place, on the event loop's thread: the database is a local file, a
   statement on warm pages takes microseconds, and it never waits for a lock, because the
   write lock is taken before (BEGIN IMMEDIATE, below).
