@@ -34,22 +34,26 @@ from storage.sqlite_turns import TurnConnection, Turns
 
 LANE_KEY = "signoff.lane"
 _BEGAN_KEY = "signoff.began"
+UNIT_ENDED = "this unit of work has ended: start a new one"
 
 
 class Lane:
     """One unit of work's turn on the engine's one SQLite connection."""
 
-    __slots__ = ("_turns", "_joined")
+    __slots__ = ("_turns", "_joined", "_ended")
 
     def __init__(self, turns: Turns) -> None:
         self._turns = turns
         turns.users += 1  # as a pooled connection: the real connection stays open meanwhile
         self._joined = True
+        self._ended = False
 
     async def execute_in_turn(self, sql: str, parameters: Any,
                               many: bool = False) -> tuple[list[Any], int]:
         """Run one statement (`many`: once per parameter set) in this unit, waiting for its
         turn first: the rows and the row count (sqlite3 errors as they are)."""
+        if self._ended:
+            raise sqlite3.ProgrammingError(UNIT_ENDED)
         return await self._turns.run_in_unit(self, sql, parameters, many)
 
     async def end(self, keep: bool) -> None:
@@ -66,9 +70,11 @@ class Lane:
             raise DBAPIError.instance(None, None, error, sqlite3.Error) from error
 
     def release(self) -> None:
-        """The unit of work is over: undo a unit still open (its task was cancelled) and let
-        go of the connection."""
-        self._turns.abandon(self)
+        """The unit of work is over: undo a unit still open (its task was cancelled), fail
+        what still waits for a turn as this lane (a task the unit's code left running), and
+        let go of the connection. A statement on the lane from now on fails."""
+        self._ended = True
+        self._turns.forget(self, sqlite3.ProgrammingError(UNIT_ENDED))
         if self._joined:
             self._joined = False
             self._turns.close()
@@ -86,6 +92,13 @@ def open_lane(session: AsyncSession) -> Lane | None:
     lane = Lane(turns)
     session.info[LANE_KEY] = lane
     return lane
+
+
+def close_lane(session: AsyncSession, lane: Lane) -> None:
+    """The unit of work is over: the lane lets go, and the session no longer names it (used
+    again, it takes a pooled connection of its own, as any session)."""
+    session.info.pop(LANE_KEY, None)
+    lane.release()
 
 
 def used_its_connection(session: AsyncSession) -> bool:

@@ -308,6 +308,14 @@ class Turns:
         except sqlite3.Error:
             pass
 
+    def forget(self, who: object, error: BaseException) -> None:
+        """`who` is gone: undo its open unit; whatever still waits for a turn as `who` gets
+        `error` instead of a turn nobody would end."""
+        self.abandon(who)
+        for turn, waiting in self._waiting:
+            if waiting is who and not turn.done():
+                turn.set_exception(error)
+
     def _next(self) -> None:
         """The turn is free: the next unit joins the group, or the group is committed."""
         if self.holder is not None:

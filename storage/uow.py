@@ -31,7 +31,7 @@ from storage.conversations import ConversationRefRepository
 from storage.delegations import SqlDelegationRepository
 from storage.engine import DatabaseUnavailable
 from storage.jobs import SqlJobQueue
-from storage.lanes import Lane, open_lane, unit_sessions, used_its_connection
+from storage.lanes import Lane, close_lane, open_lane, unit_sessions, used_its_connection
 from storage.outbox import SqlOutbox
 from storage.processed_activities import SqlProcessedActivities
 from storage.request_repository import SqlRequestRepository
@@ -129,10 +129,12 @@ class SqlUnitOfWork:
         except (*UNAVAILABLE, DBAPIError):
             pass  # the connection is gone; the server rolls the transaction back
         finally:
-            if lane is None or used_its_connection(session):
-                await _close_quietly(session)
-            if lane is not None:
-                lane.release()
+            try:
+                if lane is None or used_its_connection(session):
+                    await _close_quietly(session)
+            finally:
+                if lane is not None:
+                    close_lane(session, lane)
         if is_unavailable(exc):
             raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 

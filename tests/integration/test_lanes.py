@@ -12,15 +12,17 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import text
+from sqlalchemy.exc import DBAPIError, SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine
 
 from approvals.model import AuditEvent
 from storage.engine import DatabaseUnavailable, create_engine, ping
-from storage.lanes import Lane
+from storage.lanes import LANE_KEY, Lane
 from storage.migrate import migrate
 from storage.sqlite_turns import Turns
 from storage.uow import SqlUnitOfWork, uow_factory
 from tests.integration.support import exception_request
+from tests.integration.test_sqlite_turns import until
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -161,3 +163,52 @@ async def test_lanes_let_go_of_the_connection_so_dispose_closes_it(lite: AsyncEn
     assert turns.users == lite.sync_engine.pool.checkedin()  # type: ignore[attr-defined]
     await lite.dispose()
     assert turns.connection is None and turns.users == 0
+
+
+@pytest.mark.parametrize("statement", ["orm", "direct"])
+async def test_a_statement_the_unit_left_waiting_fails_instead_of_taking_a_turn_for_ever(
+        lite: AsyncEngine, monkeypatch: pytest.MonkeyPatch, statement: str) -> None:
+    """A unit's code started a statement in another task and ended the unit before it ran:
+    it must not get the turn later as a unit nobody ends (every unit after it would wait)."""
+    monkeypatch.setattr("storage.sqlite_turns.TURN_TIMEOUT_SECONDS", 5.0)
+    release, holding = asyncio.Event(), asyncio.Event()
+
+    async def holder() -> None:  # holds the turn, so the left statement has to wait
+        async with uow_factory(lite)() as uow:
+            await uow.audit.append(event("test.holder"))
+            holding.set()
+            await release.wait()
+            await uow.commit()
+
+    held = asyncio.ensure_future(holder())
+    await holding.wait()
+    with pytest.raises(RuntimeError):
+        async with uow_factory(lite)() as uow:
+            left = asyncio.ensure_future(
+                uow.requests.add(exception_request("EXC-1", T0)) if statement == "orm"
+                else uow.audit.append(event("test.left")))
+            await until(lambda: turns_of(lite).waiting > 0)  # it queued for its turn
+            raise RuntimeError("the use case failed")
+    # A direct statement is told the unit ended; the ORM's flush finds its session closed.
+    with pytest.raises(DBAPIError if statement == "direct" else SQLAlchemyError,
+                       match="unit of work has ended" if statement == "direct" else "closed"):
+        await left
+    release.set()
+    await held
+
+    async with uow_factory(lite)() as uow:  # the turn comes free: no wait, no timeout
+        await uow.audit.append(event("test.next"))
+        await uow.commit()
+    assert on_disk(lite, "SELECT action FROM audit_events ORDER BY id") == [
+        ("test.holder",), ("test.next",)]
+    assert on_disk(lite, "SELECT count(*) FROM requests") == [(0,)]
+
+
+async def test_a_lane_refuses_statements_once_its_unit_of_work_is_over(lite: AsyncEngine) -> None:
+    uow = uow_factory(lite)()
+    async with uow:
+        lane = uow.requests._session.info[LANE_KEY]  # noqa: SLF001 - the lane it ran in
+        await uow.commit()
+    with pytest.raises(sqlite3.ProgrammingError, match="unit of work has ended"):
+        await lane.execute_in_turn("SELECT 1", ())
+    assert LANE_KEY not in uow.requests._session.info  # noqa: SLF001
