@@ -42,6 +42,7 @@ import time
 from collections import deque
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
 from typing import Any
 
 from sqlalchemy.dialects.sqlite.aiosqlite import SQLiteDialect_aiosqlite
@@ -155,11 +156,6 @@ class Turns:
         return sum(1 for turn, _ in self._waiting if not turn.done())
 
     # --- the worker thread -------------------------------------------------------------
-    async def _on_thread(self, sql: str) -> None:
-        assert self._thread is not None and self.connection is not None
-        connection = self.connection
-        await asyncio.get_running_loop().run_in_executor(self._thread, connection.execute, sql)
-
     def _open(self) -> sqlite3.Connection:
         connection = sqlite3.connect(self._database, uri=self._uri, isolation_level=None,
                                      check_same_thread=False, timeout=5.0)
@@ -265,7 +261,21 @@ class Turns:
                 raise
         finally:
             connection.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-        await self._on_thread("BEGIN IMMEDIATE")  # another process writes: wait for it
+        # Another process writes: wait for it, off the event loop.
+        assert self._thread is not None
+        begun = asyncio.get_running_loop().run_in_executor(
+            self._thread, connection.execute, "BEGIN IMMEDIATE")
+        try:
+            await asyncio.shield(begun)
+        except asyncio.CancelledError:
+            # The thread still runs the BEGIN: the connection is not free for the next unit
+            # until it returns, and a transaction it opens for nobody would shut every later
+            # unit (and other processes) out. Wait for it, undo it, then be cancelled.
+            with suppress(Exception, asyncio.CancelledError):
+                await asyncio.shield(begun)
+            if connection.in_transaction:
+                connection.execute("ROLLBACK")
+            raise
 
     def end_unit(self, who: object, keep: bool) -> asyncio.Future[None] | None:
         """End `who`'s unit: keep its writes (commit) or undo them (rollback), pass the turn

@@ -212,3 +212,41 @@ async def test_a_lane_refuses_statements_once_its_unit_of_work_is_over(lite: Asy
     with pytest.raises(sqlite3.ProgrammingError, match="unit of work has ended"):
         await lane.execute_in_turn("SELECT 1", ())
     assert LANE_KEY not in uow.requests._session.info  # noqa: SLF001
+
+
+async def test_a_unit_cancelled_while_it_waits_for_another_processs_lock_leaves_no_transaction(
+        lite: AsyncEngine) -> None:
+    """Its BEGIN IMMEDIATE goes on in the worker thread after the cancel (a health check's
+    timeout, a shutdown): once it returns, the transaction it opened for nobody must be undone,
+    or every later unit and every other process would be shut out."""
+    path = lite.url.database
+    assert path
+    turns = turns_of(lite)
+    other = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    try:
+        other.execute("BEGIN IMMEDIATE")  # another process is writing
+
+        async def write() -> None:
+            async with uow_factory(lite)() as uow:
+                await uow.audit.append(event("test.cancelled"))
+                await uow.commit()
+
+        task = asyncio.ensure_future(write())
+        await until(lambda: turns.holder is not None)  # its BEGIN waits in the worker thread
+        task.cancel()
+        other.execute("ROLLBACK")  # the waiting BEGIN now succeeds
+        with pytest.raises(asyncio.CancelledError):
+            await task
+        # Whatever the worker thread still had to do (that BEGIN) is done after this no-op.
+        await asyncio.get_running_loop().run_in_executor(
+            turns._thread, lambda: None)  # noqa: SLF001
+    finally:
+        other.close()
+
+    assert turns.connection is not None and not turns.connection.in_transaction
+    async with uow_factory(lite)() as uow:
+        await uow.audit.append(event("test.next"))
+        await uow.commit()
+    with sqlite3.connect(path, timeout=1) as writer:  # another process can write again
+        writer.execute("DELETE FROM processed_activities")
+    assert on_disk(lite, "SELECT action FROM audit_events") == [("test.next",)]
