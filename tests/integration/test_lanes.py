@@ -22,7 +22,7 @@ from storage.migrate import migrate
 from storage.sqlite_turns import Turns
 from storage.uow import SqlUnitOfWork, uow_factory
 from tests.integration.support import exception_request
-from tests.integration.test_sqlite_turns import until
+from tests.integration.test_sqlite_turns import on_disk, until
 
 T0 = datetime(2026, 11, 27, 10, 0, tzinfo=UTC)
 
@@ -37,14 +37,6 @@ async def lite(tmp_path: Path) -> AsyncIterator[AsyncEngine]:
         yield engine
     finally:
         await engine.dispose()
-
-
-def on_disk(engine: AsyncEngine, sql: str) -> list[tuple[object, ...]]:
-    """What another process reading the file sees."""
-    path = engine.url.database
-    assert path
-    with sqlite3.connect(path) as other:
-        return [tuple(r) for r in other.execute(sql).fetchall()]
 
 
 def turns_of(engine: AsyncEngine) -> Turns:
