@@ -10,6 +10,7 @@ from sqlalchemy.dialects import registry
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker, create_async_engine
+from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
 
 PING_TIMEOUT_SECONDS = 5.0
@@ -50,9 +51,12 @@ def _sqlite_engine(url: URL) -> AsyncEngine:
     )
 
 
-def session_factory(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions that keep loaded values after commit (the domain copies them out anyway)."""
-    return async_sessionmaker(engine, class_=AsyncSession, expire_on_commit=False)
+def session_factory(engine: AsyncEngine, sync_session_class: type[Session] = Session,
+                    ) -> async_sessionmaker[AsyncSession]:
+    """Sessions that keep loaded values after commit (the domain copies them out anyway);
+    `sync_session_class`: the Session underneath (storage/lanes.py's for units of work)."""
+    return async_sessionmaker(engine, class_=AsyncSession, sync_session_class=sync_session_class,
+                              expire_on_commit=False)
 
 
 async def ping(engine: AsyncEngine) -> None:

@@ -25,7 +25,6 @@ from typing import Any
 from sqlalchemy import event
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError
-from sqlalchemy.ext.asyncio import AsyncEngine, async_sessionmaker
 from sqlalchemy.orm import SessionTransaction
 from sqlmodel import Session
 from sqlmodel.ext.asyncio.session import AsyncSession
@@ -108,12 +107,6 @@ def used_its_connection(session: AsyncSession) -> bool:
 
 class UnitSession(Session):
     """A unit of work's session: its statements run in the unit's lane when it has one."""
-
-
-def unit_sessions(engine: AsyncEngine) -> async_sessionmaker[AsyncSession]:
-    """Sessions for units of work: as storage.engine.session_factory's, joining lanes."""
-    return async_sessionmaker(engine, class_=AsyncSession, sync_session_class=UnitSession,
-                              expire_on_commit=False)
 
 
 @event.listens_for(UnitSession, "after_begin")

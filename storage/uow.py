@@ -29,9 +29,9 @@ from storage.card_messages import CardMessageRepository
 from storage.catalog_snapshots import SqlCatalogSnapshots
 from storage.conversations import ConversationRefRepository
 from storage.delegations import SqlDelegationRepository
-from storage.engine import DatabaseUnavailable
+from storage.engine import DatabaseUnavailable, session_factory
 from storage.jobs import SqlJobQueue
-from storage.lanes import Lane, close_lane, open_lane, unit_sessions, used_its_connection
+from storage.lanes import Lane, UnitSession, close_lane, open_lane, used_its_connection
 from storage.outbox import SqlOutbox
 from storage.processed_activities import SqlProcessedActivities
 from storage.request_repository import SqlRequestRepository
@@ -159,7 +159,7 @@ def uow_factory(
     """A new unit of work per call, all sharing the engine's connection pool. `on_queued` is
     called after a commit that added outbox messages or jobs, with what it added (it wakes
     the workers that have something to do now)."""
-    sessions = unit_sessions(engine)
+    sessions = session_factory(engine, UnitSession)
 
     def create() -> SqlUnitOfWork:
         return SqlUnitOfWork(sessions, clock, on_queued)
