@@ -129,12 +129,10 @@ class SqlUnitOfWork:
         except (*UNAVAILABLE, DBAPIError):
             pass  # the connection is gone; the server rolls the transaction back
         finally:
-            try:
-                if lane is None or used_its_connection(session):
-                    await _close_quietly(session)
-            finally:
-                if lane is not None:
-                    close_lane(session, lane)
+            if lane is not None:
+                close_lane(session, lane)  # first: it never waits, so nothing skips it
+            if lane is None or used_its_connection(session):
+                await _close_quietly(session)
         if is_unavailable(exc):
             raise DatabaseUnavailable(f"the database failed: {type(exc).__name__}") from exc
 
