@@ -6,12 +6,15 @@ record of the approval card in the owner's 1:1 chat, so a decision updates that 
 as it would in Teams.
 
 `approvals.services.submit_request` builds every request and audit event (validation, routing,
-ids); they are collected in memory and then written in one transaction with storage's own row
-builders over a plain synchronous SQLite connection. What else the use case queues (the
-approval card's notification, deadline jobs) is left out: the card is recorded as already
-delivered, and no deadline falls due during a benchmark. Seeding is not measured, and the async
-driver's per-statement thread hops would make a few thousand requests take tens of seconds.
-The bot may be running on the same file meanwhile (WAL: it waits for our short write).
+ids); they are collected in memory and then written with storage's own row builders over a
+plain synchronous SQLite connection, in transactions of CHUNK requests. What else the use
+case queues (the approval card's notification, deadline jobs) is left out: the card is
+recorded as already delivered, and no deadline falls due during a benchmark. Seeding is not
+measured, and the async driver's per-statement thread hops would make a few thousand requests
+take tens of seconds.
+The bot may be running on the same file meanwhile: each transaction is short, so the bot's
+workers wait for it well within their busy timeout (one transaction for all of them took over
+5 s on a slow machine, and the bot's workers logged "database is locked").
 """
 
 from __future__ import annotations
@@ -27,6 +30,7 @@ from sqlmodel import Session, col
 
 from approvals import services
 from approvals.audit_chain import GENESIS_HASH, canonical_json
+from approvals.catalog import Catalog
 from approvals.model import Actor, AuditEvent, Request, RequestDraft, RequestKind, Risk, Source
 from approvals.ports import SystemClock, UnitOfWork
 from catalog.loader import load_catalog
@@ -35,6 +39,7 @@ from storage.request_rows import request_row
 from storage.tables import AuditEventRow, CardMessageRow, RequestCounterRow, table_of
 from storage.upsert import upsert
 
+CHUNK = 500  # requests per transaction
 ALEX = Actor(aad_object_id="00000000-0000-0000-0000-0000000000020", name="Alex Wilber")
 
 
@@ -121,9 +126,10 @@ async def seed_pending(database_url: str, service_url: str, count: int,
     engine = create_engine(_sync_url(database_url))
     event.listen(engine, "connect", _pragmas)
     try:
-        with Session(engine) as session, session.begin():
-            counter = session.get(RequestCounterRow, RequestKind.EXCEPTION.value)
-            collected = _Collected(counter.last if counter else 0)
+        with Session(engine) as session:
+            with session.begin():
+                counter = session.get(RequestCounterRow, RequestKind.EXCEPTION.value)
+                collected = _Collected(counter.last if counter else 0)
             for _ in range(count):
                 draft = RequestDraft(
                     kind=RequestKind.EXCEPTION, asset_name=asset_name,
@@ -136,41 +142,46 @@ async def seed_pending(database_url: str, service_url: str, count: int,
                     cast(UnitOfWork, collected), catalog, clock, draft, ALEX,
                     Source("msteams", "a:personal-alex", "bench-submit"),
                 )
-            prev = session.execute(
-                select(col(AuditEventRow.hash)).order_by(col(AuditEventRow.id).desc()).limit(1)
-            ).scalar_one_or_none() or GENESIS_HASH
-            session.add_all([request_row(r) for r in collected.added])
-            session.flush()  # requests before the rows that refer to them
-            for n, (request, audit) in enumerate(
-                zip(collected.added, collected.events, strict=True), 1
-            ):
-                row = AuditEventRow(
-                    request_id=audit.request_id, action=audit.action, outcome=audit.outcome,
-                    actor_id=audit.actor_id, actor_name=audit.actor_name,
-                    at=audit.at.astimezone(UTC), channel=audit.source.channel,
-                    conversation_id=audit.source.conversation_id,
-                    activity_id=audit.source.activity_id,
-                    detail=canonical_json(dict(audit.detail)), prev_hash=prev, hash="",
-                )
-                row.hash = prev = chain_hash(row)
-                session.add(row)
-                decider = catalog.person(request.routed_to)
-                assert decider is not None and decider.aad_object_id
-                session.add(CardMessageRow(
-                    request_id=request.id, recipient_aad=decider.aad_object_id.lower(),
-                    role="decider", conversation_id=f"a:personal-{decider.id}",
-                    activity_id=f"card-{request.id}", service_url=service_url,
-                    created_at=request.created_at,
-                ))
-                if n % 1000 == 0:
-                    session.flush()  # rows of one table are inserted in the order added
-            counters = table_of("request_counters")
-            session.execute(upsert(
-                "sqlite", counters,
-                {"kind": RequestKind.EXCEPTION.value, "last": collected.last_number},
-                key=("kind",), update={"last": func.max(counters.c.last,
-                                                        collected.last_number)},
-            ))
+            pairs = list(zip(collected.added, collected.events, strict=True))
+            for first in range(0, len(pairs), CHUNK):
+                with session.begin():
+                    _write(session, catalog, service_url, pairs[first:first + CHUNK])
     finally:
         engine.dispose()
     return [r.id for r in collected.added]
+
+
+def _write(session: Session, catalog: Catalog, service_url: str,
+           pairs: list[tuple[Request, AuditEvent]]) -> None:
+    """One short transaction: the requests, their audit events (chained onto the last event
+    written, whoever wrote it) and their card records; the counter moves past them."""
+    prev = session.execute(
+        select(col(AuditEventRow.hash)).order_by(col(AuditEventRow.id).desc()).limit(1)
+    ).scalar_one_or_none() or GENESIS_HASH
+    session.add_all([request_row(request) for request, _ in pairs])
+    session.flush()  # requests before the rows that refer to them
+    for request, audit in pairs:
+        row = AuditEventRow(
+            request_id=audit.request_id, action=audit.action, outcome=audit.outcome,
+            actor_id=audit.actor_id, actor_name=audit.actor_name,
+            at=audit.at.astimezone(UTC), channel=audit.source.channel,
+            conversation_id=audit.source.conversation_id,
+            activity_id=audit.source.activity_id,
+            detail=canonical_json(dict(audit.detail)), prev_hash=prev, hash="",
+        )
+        row.hash = prev = chain_hash(row)
+        session.add(row)
+        decider = catalog.person(request.routed_to)
+        assert decider is not None and decider.aad_object_id
+        session.add(CardMessageRow(
+            request_id=request.id, recipient_aad=decider.aad_object_id.lower(),
+            role="decider", conversation_id=f"a:personal-{decider.id}",
+            activity_id=f"card-{request.id}", service_url=service_url,
+            created_at=request.created_at,
+        ))
+    last = int(pairs[-1][0].id.split("-")[1])
+    counters = table_of("request_counters")
+    session.execute(upsert(
+        "sqlite", counters, {"kind": RequestKind.EXCEPTION.value, "last": last},
+        key=("kind",), update={"last": func.max(counters.c.last, last)},
+    ))
