@@ -10,9 +10,10 @@ Entra ID per turn) and a new HTTP session (so a new TCP/TLS connection per outbo
 clients kept and reused instead. Nothing else changes: the same factory builds each client
 the first time (same credentials, user agent and msrest pipeline with its retry policy); the
 credentials object still fetches and refreshes tokens itself (MSAL's cache) and signs every
-request; an app id the credential factory refuses is still refused (it is never cached). The
-HTTP session inside a client keeps its connections open, so calls to the same service URL
-reuse them.
+request, though the fetch from Entra ID now runs on a worker thread first (bot/app_tokens.py);
+an app id the credential factory refuses is still refused (it is never cached). The HTTP
+session inside a client keeps its connections open, so calls to the same service URL reuse
+them.
 
 The caches are bounded (least recently used goes first), as a service URL comes from the
 activity; `close()` releases every client (app shutdown).
@@ -41,6 +42,8 @@ from botframework.connector.auth import (
     UserTokenClient,
 )
 from msrest.serialization import Serializer
+
+from bot.app_tokens import TokenWarmer
 
 MAX_CLIENTS = 64
 
@@ -130,11 +133,12 @@ class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbui
     """Wraps botbuilder's factory: builds a client the first time, then hands out the same one."""
 
     def __init__(self, inner: ConnectorFactory, app_id: str | None, default_audience: str,
-                 clients: _Lru[ConnectorClient]) -> None:
+                 clients: _Lru[ConnectorClient], tokens: TokenWarmer) -> None:
         self._inner = inner
         self._app_id = app_id or None  # "" and None both mean "no app id" (local mode)
         self._default_audience = default_audience
         self._clients = clients
+        self._tokens = tokens
 
     async def create(self, service_url: str, audience: str | None = None) -> ConnectorClient:
         # The inner factory builds for `audience or <the channel's default scope>`: key alike.
@@ -145,6 +149,7 @@ class ReusingConnectorFactory(ConnectorFactory):  # type: ignore[misc]  # botbui
             client = await self._clients.put(
                 key, lean(await self._inner.create(service_url, audience))
             )
+        await self._tokens.ensure(client.config.credentials)  # not on the loop inside msrest
         return client
 
 
@@ -157,6 +162,7 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         super().__init__(configuration, **kwargs)
         self._connectors: _Lru[ConnectorClient] = _Lru(max_clients)
         self._token_clients: _Lru[UserTokenClient] = _Lru(max_clients)
+        self.tokens = TokenWarmer()
 
     async def authenticate_request(self, activity: Activity,
                                    auth_header: str) -> AuthenticateRequestResult:
@@ -164,14 +170,14 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         if result.connector_factory is not None:
             result.connector_factory = ReusingConnectorFactory(
                 result.connector_factory, app_id_of(result.claims_identity),
-                self.get_originating_audience(), self._connectors,
+                self.get_originating_audience(), self._connectors, self.tokens,
             )
         return result
 
     def create_connector_factory(self, claims_identity: ClaimsIdentity) -> ConnectorFactory:
         return ReusingConnectorFactory(
             super().create_connector_factory(claims_identity), app_id_of(claims_identity),
-            self.get_originating_audience(), self._connectors,
+            self.get_originating_audience(), self._connectors, self.tokens,
         )
 
     async def create_user_token_client(self, claims_identity: ClaimsIdentity) -> UserTokenClient:

@@ -28,6 +28,7 @@ from cryptography.hazmat.primitives.asymmetric import rsa
 from cryptography.x509.oid import NameOID
 
 OUTBOUND_TOKEN = "outbound-entra-token-for-the-bot-7d1f"
+PATIENCE_SECONDS = 10.0  # a held token request is answered anyway after this (see `hold`)
 
 
 def self_signed(directory: Path, name: str = "entra") -> tuple[Path, Path]:
@@ -56,6 +57,9 @@ class EntraStub:
     client_id: str
     client_secret: str
     token_requests: list[dict[str, list[str]]] = field(default_factory=list)
+    # Set: each token request waits for it to be set, or for PATIENCE_SECONDS (then counted).
+    hold: threading.Event | None = None
+    held_past_patience: int = 0
 
     def start(self, directory: Path) -> EntraStub:
         self.cert_path, key_path = self_signed(directory)
@@ -74,6 +78,8 @@ class EntraStub:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode())
                 stub.token_requests.append(form)
+                if stub.hold is not None and not stub.hold.wait(PATIENCE_SECONDS):
+                    stub.held_past_patience += 1
                 if (form.get("client_id") == [stub.client_id]
                         and form.get("client_secret") == [stub.client_secret]
                         and form.get("grant_type") == ["client_credentials"]):

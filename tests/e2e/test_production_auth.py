@@ -4,6 +4,8 @@ outbound; a valid token goes through, and a full request-and-decision flow works
 
 from __future__ import annotations
 
+import asyncio
+import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -25,6 +27,7 @@ from tests.e2e.production import (  # noqa: F401 (fixtures)
 from tests.e2e.teams import ALEX, MEGAN
 from tests.e2e.test_exception_flow import submit_exception
 from tests.e2e.test_http_edge import count_rows
+from tests.integration.test_sqlite_turns import until
 
 EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
 OTHER_TENANT = "11111111-2222-3333-4444-555555555555"
@@ -128,6 +131,26 @@ async def test_a_valid_token_goes_through_and_replies_carry_the_bots_token(
         assert token_request["scope"] == ["https://api.botframework.com/.default"]
         assert (await count_rows(app_database_url))["conversation_refs"] == \
             before["conversation_refs"] + 1
+
+
+async def test_the_bot_answers_others_while_entra_id_is_slow_to_give_its_token(
+    production: ProductionBot, connector: FakeConnector, entra: EntraStub,
+) -> None:
+    # MSAL asks Entra ID with blocking HTTP; on the event loop, that stops every turn.
+    entra.hold = threading.Event()
+    async with production.running() as teams:
+        asking = asyncio.create_task(teams.say(ALEX, "who owns payments-api"))
+        await until(lambda: len(entra.token_requests) == 1 or asking.done())
+        async with aiohttp.ClientSession() as other:
+            async with other.get(teams.bot_url.replace("/api/messages", "/healthz")) as health:
+                assert health.status == 200  # answered while the token request waits
+        entra.hold.set()
+        assert await asking == 201
+        assert entra.held_past_patience == 0
+        assert connector.sent_to(ALEX.personal_conversation)[-1].authorization == \
+            f"Bearer {OUTBOUND_TOKEN}"
+        assert await teams.say(ALEX, "help") == 201
+        assert len(entra.token_requests) == 1  # later turns sign from MSAL's cache
 
 
 async def test_a_token_expired_within_the_skew_is_accepted(
