@@ -6,8 +6,9 @@ does not know, except an AD FS authority (path `/adfs`), which it takes as confi
 stub serves TLS with a self-signed certificate for 127.0.0.1 (trusted through
 REQUESTS_CA_BUNDLE, which requests reads) at `https://127.0.0.1:<port>/adfs`.
 
-MSAL calls it with blocking `requests` from inside the bot's event loop, so the stub runs in a
-thread of its own (stdlib HTTP server): on the test's loop it could never answer.
+MSAL calls it with blocking `requests` (on a worker thread, bot/app_tokens.py; the SDK itself
+would call from the bot's event loop, which is the test's), so the stub runs in a thread of its
+own (stdlib HTTP server).
 """
 
 from __future__ import annotations
