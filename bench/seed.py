@@ -154,7 +154,14 @@ async def seed_pending(database_url: str, service_url: str, count: int,
 def _write(session: Session, catalog: Catalog, service_url: str,
            pairs: list[tuple[Request, AuditEvent]]) -> None:
     """One short transaction: the requests, their audit events (chained onto the last event
-    written, whoever wrote it) and their card records; the counter moves past them."""
+    written, whoever wrote it) and their card records; the counter moves past them. The
+    counter is written first, so the write lock is held before the last event is read."""
+    last = int(pairs[-1][0].id.split("-")[1])
+    counters = table_of("request_counters")
+    session.execute(upsert(
+        "sqlite", counters, {"kind": RequestKind.EXCEPTION.value, "last": last},
+        key=("kind",), update={"last": func.max(counters.c.last, last)},
+    ))
     prev = session.execute(
         select(col(AuditEventRow.hash)).order_by(col(AuditEventRow.id).desc()).limit(1)
     ).scalar_one_or_none() or GENESIS_HASH
@@ -179,9 +186,3 @@ def _write(session: Session, catalog: Catalog, service_url: str,
             activity_id=f"card-{request.id}", service_url=service_url,
             created_at=request.created_at,
         ))
-    last = int(pairs[-1][0].id.split("-")[1])
-    counters = table_of("request_counters")
-    session.execute(upsert(
-        "sqlite", counters, {"kind": RequestKind.EXCEPTION.value, "last": last},
-        key=("kind",), update={"last": func.max(counters.c.last, last)},
-    ))

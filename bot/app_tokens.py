@@ -1,12 +1,22 @@
-"""The bot's own Entra ID token for outbound calls, fetched off the event loop.
+"""The bot's own Entra ID token for outbound calls: fetched on a worker thread, never on the loop.
 
 botbuilder's app credentials get their token from MSAL synchronously, inside msrest's request
-pipeline: on the first outbound call, and whenever MSAL's cached token is within 5 minutes of
-expiry (or past the `refresh_in` Entra gave), the request to Entra ID runs on the event loop.
-Every turn of the bot waits meanwhile, and while Entra does not answer, the bot answers
-nobody. `TokenWarmer.ensure` runs that fetch on a worker thread first, whenever MSAL would
-fetch; the SDK's synchronous call then finds the token in MSAL's cache. Concurrent turns wait
-for the same fetch. A fetch that fails is left to the SDK's own call, which raises as before.
+pipeline (`signed_session` -> `get_access_token`), on every request. Whenever MSAL's cached
+token is within 5 minutes of expiry (or past the `refresh_in` Entra gave), that call asks Entra
+ID over blocking HTTP, on the event loop: every turn of the bot waits meanwhile, and while Entra
+does not answer, the bot answers nobody.
+
+`TokenWarmer` takes that call over for each credentials object it is shown (`ensure`, awaited
+before a connector client is handed to a turn): the SDK's `get_access_token` returns the token
+the warmer holds, which stays valid until its real expiry (MSAL's 5 minutes are its own
+caution). The warmer fetches through the SDK's own method, on a thread of its own: awaited when
+it holds no token valid for a while yet, in the background (the held token still signing) once
+MSAL would fetch a new one. A fetch that fails or gives back the same token is tried again
+after RETRY_SECONDS. With no valid token held, a turn waits for the fetch at most
+FETCH_TIMEOUT_SECONDS and then goes on (a card click needs no token); what it sends fails with
+NoTokenYet (the outbox tries again later) instead of the loop stopping. Where the expiry cannot
+be read (a token MSAL's cache does not hold), nothing is taken over: the SDK signs as before,
+after a fetch on the thread.
 """
 
 from __future__ import annotations
@@ -15,13 +25,35 @@ import asyncio
 import logging
 import time
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from contextlib import suppress
+from dataclasses import dataclass
 from typing import Any
 from weakref import WeakKeyDictionary
 
 log = logging.getLogger(__name__)
 
 MSAL_MARGIN_SECONDS = 300  # MSAL takes a cached token within 5 minutes of expiry as expired
-UNKNOWN_EXPIRY_RECHECK_SECONDS = 60.0  # no expiry to read: look again, on the thread, this often
+SIGN_MARGIN_SECONDS = 60  # a held token signs only while valid this much longer
+RETRY_SECONDS = 30.0  # after a failed or fruitless refresh
+FETCH_TIMEOUT_SECONDS = 5.0  # the longest a turn waits for a token it has none of
+UNKNOWN_EXPIRY_RECHECK_SECONDS = 60.0
+
+
+class NoTokenYet(PermissionError):
+    """No token for outbound calls: Entra ID has not given one (yet)."""
+
+
+@dataclass
+class Held:
+    token: str = ""
+    expires_at: float = 0.0  # the token's real expiry
+    refresh_at: float = 0.0  # when MSAL would fetch a new one
+    retry_at: float = 0.0
+    taken_over: bool = False  # the SDK's get_access_token returns `token`
+    expiry_unknown: bool = False  # MSAL's cache does not hold it: the SDK signs itself
+    fetching: asyncio.Future[None] | None = None
+    original: Callable[[], str] | None = None  # the SDK's own get_access_token
 
 
 def needs_token(credentials: Any) -> bool:
@@ -30,57 +62,101 @@ def needs_token(credentials: Any) -> bool:
     return bool(should_set and should_set(None) and hasattr(credentials, "get_access_token"))
 
 
-def cached_until(credentials: Any, now: float) -> float:
-    """Until when MSAL's cache of `credentials` answers without asking Entra ID: for its
-    newest access token (one scope per credentials), the expiry less MSAL's margin, or the
-    refresh time Entra gave when that comes first. Unknown: look again in a minute."""
-    cache = getattr(getattr(credentials, "app", None), "token_cache", None)
-    until: list[float] = []
-    if cache is not None:
-        for entry in cache.search(cache.CredentialType.ACCESS_TOKEN):
-            expires = int(entry["expires_on"]) - MSAL_MARGIN_SECONDS
-            refresh = int(entry.get("refresh_on", expires))
-            until.append(min(expires, refresh))
-    return max(until) if until else now + UNKNOWN_EXPIRY_RECHECK_SECONDS
+def msal_cache(credentials: Any) -> Any:
+    """The token cache of the MSAL client behind botbuilder's credentials, or None."""
+    app = getattr(credentials, "app", None)
+    return getattr(app, "token_cache", None) or getattr(app, "_token_cache", None)
+
+
+def lifetime(credentials: Any, token: str) -> tuple[float, float] | None:
+    """(expiry, when MSAL would fetch anew) of `token`, from MSAL's cache; None if not there."""
+    cache = msal_cache(credentials)
+    if cache is None or not token:
+        return None
+    for entry in cache.search(cache.CredentialType.ACCESS_TOKEN):
+        if entry.get("secret") == token:
+            expires = float(entry["expires_on"])
+            refresh = float(entry.get("refresh_on", expires - MSAL_MARGIN_SECONDS))
+            return expires, min(refresh, expires - MSAL_MARGIN_SECONDS)
+    return None
 
 
 class TokenWarmer:
-    """Fetches each credentials' token on a worker thread before MSAL would on the loop."""
+    """Keeps each credentials' token fresh on a worker thread (one for all credentials)."""
 
-    def __init__(self, clock: Callable[[], float] = time.time) -> None:
+    def __init__(self, clock: Callable[[], float] = time.time,
+                 timeout: float = FETCH_TIMEOUT_SECONDS) -> None:
         self._clock = clock  # MSAL reads time.time()
-        self._fresh_until: WeakKeyDictionary[Any, float] = WeakKeyDictionary()
-        self._fetching: WeakKeyDictionary[Any, asyncio.Future[float]] = WeakKeyDictionary()
+        self._timeout = timeout
+        self._held: WeakKeyDictionary[Any, Held] = WeakKeyDictionary()
+        self._thread = ThreadPoolExecutor(1, thread_name_prefix="entra-token")
         self.fetches = 0  # fetches run on the thread (for tests and diagnostics)
 
     async def ensure(self, credentials: Any) -> None:
-        """Return once MSAL's cache holds a token the SDK can sign the next call with."""
-        if credentials is None or self._clock() < self._fresh_until.get(credentials, 0.0):
+        """Return once the next requests signed with `credentials` need no fetch on the loop,
+        or after the timeout: a turn goes on without a token (a card click needs none), and
+        whatever it sends fails with NoTokenYet."""
+        if credentials is None:
             return
-        if not needs_token(credentials):
-            self._fresh_until[credentials] = float("inf")
+        held = self._held.get(credentials)
+        if held is None:
+            held = self._held[credentials] = Held()
+            if not needs_token(credentials):
+                held.expires_at = held.refresh_at = float("inf")
+                return
+            held.original = original = credentials.get_access_token
+            credentials.get_access_token = lambda *_a, **_k: self._sign(held, original)
+        now = self._clock()
+        if now < held.refresh_at:
             return
-        fetching = self._fetching.get(credentials)
-        if fetching is None:
-            fetching = asyncio.ensure_future(asyncio.to_thread(self._fetch, credentials))
-            self._fetching[credentials] = fetching
-            fetching.add_done_callback(lambda done: self._done(credentials, done))
+        if held.fetching is None and now >= held.retry_at:
+            held.fetching = asyncio.ensure_future(self._refresh(credentials, held))
+        if held.fetching is not None and not self._valid(held, now):
+            with suppress(TimeoutError):
+                await asyncio.wait_for(asyncio.shield(held.fetching), self._timeout)
+
+    def _valid(self, held: Held, now: float) -> bool:
+        return held.taken_over and now < held.expires_at - SIGN_MARGIN_SECONDS
+
+    def _sign(self, held: Held, original: Callable[[], str]) -> str:
+        """In place of the SDK's get_access_token: the held token, never a fetch on the loop."""
+        if self._valid(held, self._clock()):
+            return held.token
+        if held.expiry_unknown:
+            return original()  # the SDK's own call, as before (after a fetch on the thread)
+        raise NoTokenYet("Entra ID has not given the bot a token for outbound calls (yet)")
+
+    async def _refresh(self, credentials: Any, held: Held) -> None:
+        original = held.original
+        assert original is not None
         try:
-            await asyncio.shield(fetching)
-        except Exception:  # noqa: BLE001 (any failure: the SDK's own call raises it as before)
-            return
-
-    def _fetch(self, credentials: Any) -> float:
-        self.fetches += 1
-        credentials.get_access_token()  # MSAL: from its cache, or from Entra ID
-        return cached_until(credentials, self._clock())
-
-    def _done(self, credentials: Any, done: asyncio.Future[float]) -> None:
-        self._fetching.pop(credentials, None)
-        if done.cancelled():
-            return
-        error = done.exception()
-        if error is not None:
+            token = await asyncio.get_running_loop().run_in_executor(
+                self._thread, self._fetch, original)
+        except Exception as error:  # noqa: BLE001 (logged; the held token signs meanwhile)
+            held.retry_at = self._clock() + RETRY_SECONDS
             log.warning("the bot's token for outbound calls could not be fetched: %s", error)
             return
-        self._fresh_until[credentials] = done.result()
+        finally:
+            held.fetching = None
+        now = self._clock()
+        known = lifetime(credentials, token)
+        if known is None:  # not in MSAL's cache: leave signing to the SDK, look again later
+            held.taken_over, held.expiry_unknown = False, True
+            held.refresh_at = now + UNKNOWN_EXPIRY_RECHECK_SECONDS
+            return
+        expires_at, refresh_at = known
+        if token == held.token and now >= held.refresh_at:
+            # MSAL gave the same token back (its refresh failed and it fell back to the cache)
+            held.retry_at = now + RETRY_SECONDS
+            log.warning("Entra ID did not renew the bot's token for outbound calls; it is "
+                        "valid until %s", time.strftime("%H:%M:%S UTC", time.gmtime(expires_at)))
+            return
+        held.token, held.expires_at, held.refresh_at = token, expires_at, refresh_at
+        held.taken_over, held.expiry_unknown = True, False
+
+    def _fetch(self, original: Callable[[], str]) -> str:
+        self.fetches += 1
+        return original()  # MSAL: from its cache, or from Entra ID
+
+    def close(self) -> None:
+        self._thread.shutdown(wait=False, cancel_futures=True)

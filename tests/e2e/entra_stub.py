@@ -18,6 +18,7 @@ import ipaddress
 import json
 import ssl
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -61,6 +62,7 @@ class EntraStub:
     # Set: each token request waits for it to be set, or for PATIENCE_SECONDS (then counted).
     hold: threading.Event | None = None
     held_past_patience: int = 0
+    requested: Callable[[], None] | None = None  # called (on the stub's thread) per request
 
     def start(self, directory: Path) -> EntraStub:
         self.cert_path, key_path = self_signed(directory)
@@ -79,6 +81,8 @@ class EntraStub:
                 length = int(self.headers.get("Content-Length") or 0)
                 form = parse_qs(self.rfile.read(length).decode())
                 stub.token_requests.append(form)
+                if stub.requested is not None:
+                    stub.requested()
                 if stub.hold is not None and not stub.hold.wait(PATIENCE_SECONDS):
                     stub.held_past_patience += 1
                 if (form.get("client_id") == [stub.client_id]

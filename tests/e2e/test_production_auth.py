@@ -27,7 +27,6 @@ from tests.e2e.production import (  # noqa: F401 (fixtures)
 from tests.e2e.teams import ALEX, MEGAN
 from tests.e2e.test_exception_flow import submit_exception
 from tests.e2e.test_http_edge import count_rows
-from tests.integration.test_sqlite_turns import until
 
 EMULATOR_ISSUER = "https://sts.windows.net/d6d49420-f39b-4df7-a1dc-d59a935871db/"
 OTHER_TENANT = "11111111-2222-3333-4444-555555555555"
@@ -138,13 +137,18 @@ async def test_the_bot_answers_others_while_entra_id_is_slow_to_give_its_token(
 ) -> None:
     # MSAL asks Entra ID with blocking HTTP; on the event loop, that stops every turn.
     entra.hold = threading.Event()
+    loop, asked = asyncio.get_running_loop(), asyncio.Event()
+    entra.requested = lambda: loop.call_soon_threadsafe(asked.set)
     async with production.running() as teams:
         asking = asyncio.create_task(teams.say(ALEX, "who owns payments-api"))
-        await until(lambda: len(entra.token_requests) == 1 or asking.done())
-        async with aiohttp.ClientSession() as other:
-            async with other.get(teams.bot_url.replace("/api/messages", "/healthz")) as health:
-                assert health.status == 200  # answered while the token request waits
-        entra.hold.set()
+        try:
+            await asyncio.wait_for(asked.wait(), 60)  # bounded: a failure, never a hang
+            async with aiohttp.ClientSession() as other:
+                health_url = teams.bot_url.replace("/api/messages", "/healthz")
+                async with other.get(health_url) as health:
+                    assert health.status == 200  # answered while the token request waits
+        finally:
+            entra.hold.set()
         assert await asking == 201
         assert entra.held_past_patience == 0
         assert connector.sent_to(ALEX.personal_conversation)[-1].authorization == \

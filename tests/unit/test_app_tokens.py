@@ -1,136 +1,182 @@
-"""The bot's outbound token is fetched on a worker thread, once, and again when MSAL would
-(bot/app_tokens.py); small fakes of botbuilder's credentials and MSAL's cache."""
+"""The bot's outbound token never makes MSAL ask Entra ID on the event loop (bot/app_tokens.py).
+
+Real botbuilder credentials and a real MSAL client; only Entra ID's HTTP (a fake http_client that
+notes the thread each token request came from) and the time are stand-ins. The SDK signs every
+request with `credentials.get_access_token()` on the loop: called here as it would be, at any
+time after a turn's `ensure`.
+"""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
+from dataclasses import dataclass, field
 from typing import Any
 
-from bot.app_tokens import MSAL_MARGIN_SECONDS, UNKNOWN_EXPIRY_RECHECK_SECONDS, TokenWarmer
+import msal
+import pytest
+from botframework.connector.auth import MicrosoftAppCredentials
 
-NOW = 1_800_000_000.0
+from bot.app_tokens import RETRY_SECONDS, NoTokenYet, TokenWarmer
+from tests.integration.test_sqlite_turns import until
 
-
-class Cache:
-    class CredentialType:
-        ACCESS_TOKEN = "AccessToken"
-
-    def __init__(self) -> None:
-        self.entries: list[dict[str, str]] = []
-
-    def search(self, credential_type: str) -> list[dict[str, str]]:
-        assert credential_type == "AccessToken"
-        return list(self.entries)
+START = 1_800_000_000.0
+AUTHORITY = "https://login.microsoftonline.com/botframework.com"
 
 
-class App:
-    def __init__(self) -> None:
-        self.token_cache = Cache()
+@dataclass
+class Response:
+    status_code: int
+    text: str
+    headers: dict[str, str] = field(default_factory=dict)
 
-
-class Credentials:
-    """Like botbuilder's MicrosoftAppCredentials: MSAL's app in `app`, a token per fetch."""
-
-    def __init__(self, app_id: str = "bot-app-id", lifetime: int = 3600,
-                 refresh_in: int | None = None, fails: bool = False) -> None:
-        self.microsoft_app_id = app_id
-        self.app = App()
-        self.lifetime, self.refresh_in, self.fails = lifetime, refresh_in, fails
-        self.threads: list[threading.Thread] = []
-        self.now = NOW
-
-    def _should_set_token(self, session: object) -> bool:
-        return bool(self.microsoft_app_id)
-
-    def get_access_token(self) -> str:
-        self.threads.append(threading.current_thread())
-        if self.fails:
-            raise PermissionError("Failed to get access token with error: invalid_client")
-        entry = {"secret": "t", "expires_on": str(int(self.now) + self.lifetime)}
-        if self.refresh_in is not None:
-            entry["refresh_on"] = str(int(self.now) + self.refresh_in)
-        self.app.token_cache.entries = [entry]
-        return "t"
+    def raise_for_status(self) -> None:
+        if self.status_code >= 400:
+            raise RuntimeError(f"HTTP {self.status_code}")
 
 
 class Clock:
     def __init__(self) -> None:
-        self.now = NOW
+        self.now = START
 
     def __call__(self) -> float:
         return self.now
 
 
-async def test_the_token_is_fetched_once_on_a_worker_thread_and_then_taken_from_the_cache(
+class Entra:
+    """Entra ID's token endpoint as MSAL's http_client sees it."""
+
+    def __init__(self, clock: Clock, lifetime: int = 3600, refresh_in: int | None = None) -> None:
+        self.clock, self.lifetime, self.refresh_in = clock, lifetime, refresh_in
+        self.requests: list[tuple[str, float]] = []  # (thread name, time)
+        self.down = False
+        self.gate = threading.Event()
+        self.gate.set()
+
+    def get(self, url: str, **_: Any) -> Response:
+        base = url.split("/v2.0/.well-known")[0]
+        return Response(200, json.dumps({
+            "token_endpoint": f"{base}/oauth2/v2.0/token", "issuer": base,
+            "authorization_endpoint": f"{base}/oauth2/v2.0/authorize"}))
+
+    def post(self, url: str, **_: Any) -> Response:
+        self.requests.append((threading.current_thread().name, self.clock.now))
+        self.gate.wait()
+        if self.down:
+            return Response(503, json.dumps({"error": "temporarily_unavailable"}))
+        body: dict[str, Any] = {"access_token": f"token-{len(self.requests)}",
+                                "token_type": "Bearer", "expires_in": self.lifetime}
+        if self.refresh_in is not None:
+            body["refresh_in"] = self.refresh_in
+        return Response(200, json.dumps(body))
+
+    @property
+    def from_the_loop(self) -> list[float]:
+        return [at for name, at in self.requests if name == threading.main_thread().name]
+
+
+@pytest.fixture
+def clock(monkeypatch: pytest.MonkeyPatch) -> Clock:
+    clock = Clock()
+    monkeypatch.setattr("time.time", clock)  # MSAL reads time.time()
+    return clock
+
+
+def credentials_for(entra: Entra, app_id: str = "bot-app-id") -> MicrosoftAppCredentials:
+    credentials = MicrosoftAppCredentials(app_id, "secret")
+    credentials.app = msal.ConfidentialClientApplication(
+        app_id, client_credential="secret", authority=AUTHORITY, http_client=entra,
+        instance_discovery=False)
+    return credentials
+
+
+async def settled(warmer: TokenWarmer, credentials: Any) -> None:
+    held = warmer._held[credentials]
+    await until(lambda: held.fetching is None)
+
+
+async def test_over_hours_of_turns_every_request_is_signed_without_a_fetch_on_the_loop(
+    clock: Clock,
 ) -> None:
-    clock, credentials = Clock(), Credentials()
-    warmer = TokenWarmer(clock)
+    entra = Entra(clock)
+    credentials, warmer = credentials_for(entra), TokenWarmer(clock)
+    issued: dict[str, float] = {}
+    for _ in range(3 * 3600 // 37):
+        clock.now += 37
+        await warmer.ensure(credentials)
+        clock.now += 20  # the turn's own work, then its request is signed
+        token = credentials.get_access_token()
+        issued.setdefault(token, clock.now)
+        assert clock.now - issued[token] < 3600  # never an expired token
+        await settled(warmer, credentials)  # a refresh the turn started in the background
+
+    assert entra.from_the_loop == []
+    assert 3 <= len(entra.requests) <= 5  # about one per token lifetime
+    assert warmer.fetches == len(entra.requests)
+
+
+async def test_a_failed_refresh_keeps_signing_with_the_valid_token_and_is_tried_again(
+    clock: Clock,
+) -> None:
+    entra = Entra(clock, lifetime=4 * 3600, refresh_in=2 * 3600)
+    credentials, warmer = credentials_for(entra), TokenWarmer(clock)
+    await warmer.ensure(credentials)
+    assert credentials.get_access_token() == "token-1"
+
+    entra.down = True
+    clock.now += 2 * 3600 + 1  # past refresh_in: MSAL asks Entra, which fails
+    for _ in range(10):
+        await warmer.ensure(credentials)
+        await settled(warmer, credentials)
+        assert credentials.get_access_token() == "token-1"  # still valid for 2 hours
+        clock.now += RETRY_SECONDS / 3
+    tries = len(entra.requests) - 1
+    assert 3 <= tries <= 5  # every RETRY_SECONDS, not on every turn
+
+    entra.down = False
+    clock.now += RETRY_SECONDS
+    await warmer.ensure(credentials)
+    await settled(warmer, credentials)
+    assert credentials.get_access_token() == f"token-{len(entra.requests)}"
+    assert entra.from_the_loop == []
+
+
+async def test_with_entra_silent_and_no_token_yet_a_turn_goes_on_and_its_send_fails(
+    clock: Clock,
+) -> None:
+    entra = Entra(clock)
+    entra.gate.clear()  # Entra does not answer
+    credentials, warmer = credentials_for(entra), TokenWarmer(clock, timeout=0.05)
+
+    await warmer.ensure(credentials)  # gives up waiting: a card click needs no token
+    with pytest.raises(NoTokenYet):
+        credentials.get_access_token()  # what the SDK would send fails; it does not block
+
+    entra.gate.set()
+    await settled(warmer, credentials)
+    await warmer.ensure(credentials)
+    assert credentials.get_access_token() == "token-1"
+    assert entra.from_the_loop == [] and len(entra.requests) == 1
+
+
+async def test_concurrent_turns_wait_for_one_fetch(clock: Clock) -> None:
+    entra = Entra(clock)
+    credentials, warmer = credentials_for(entra), TokenWarmer(clock)
 
     await asyncio.gather(*(warmer.ensure(credentials) for _ in range(20)))
-    clock.now += 3600 - MSAL_MARGIN_SECONDS - 1
-    await warmer.ensure(credentials)
 
-    assert warmer.fetches == 1
-    assert credentials.threads and credentials.threads[0] is not threading.main_thread()
+    assert credentials.get_access_token() == "token-1"
+    assert len(entra.requests) == 1 and entra.from_the_loop == []
 
 
-async def test_it_is_fetched_again_when_msal_would_take_it_as_expired() -> None:
-    clock, credentials = Clock(), Credentials()
-    warmer = TokenWarmer(clock)
-    await warmer.ensure(credentials)
-
-    clock.now += 3600 - MSAL_MARGIN_SECONDS
-    credentials.now = clock.now
-    await warmer.ensure(credentials)
-
-    assert warmer.fetches == 2
-
-
-async def test_a_refresh_time_entra_gave_comes_first() -> None:
-    clock, credentials = Clock(), Credentials(lifetime=4 * 3600, refresh_in=2 * 3600)
-    warmer = TokenWarmer(clock)
-    await warmer.ensure(credentials)
-
-    clock.now += 2 * 3600 - 1
-    await warmer.ensure(credentials)
-    assert warmer.fetches == 1
-    clock.now += 1
-    await warmer.ensure(credentials)
-    assert warmer.fetches == 2
-
-
-async def test_without_an_app_id_nothing_is_fetched() -> None:
-    credentials = Credentials(app_id="")
-    warmer = TokenWarmer(Clock())
+async def test_without_an_app_id_nothing_is_fetched_or_taken_over(clock: Clock) -> None:
+    entra = Entra(clock)
+    credentials, warmer = credentials_for(entra, app_id=""), TokenWarmer(clock)
+    sdk_method = credentials.get_access_token
 
     await warmer.ensure(credentials)
     await warmer.ensure(None)
 
-    assert warmer.fetches == 0 and credentials.threads == []
-
-
-async def test_a_failed_fetch_is_left_for_the_sdk_to_raise_and_is_tried_again(caplog: Any) -> None:
-    credentials = Credentials(fails=True)
-    warmer = TokenWarmer(Clock())
-
-    await warmer.ensure(credentials)  # does not raise: the SDK's own call will, as before
-    await warmer.ensure(credentials)
-
-    assert warmer.fetches == 2
-    assert "could not be fetched" in caplog.text
-
-
-async def test_an_unknown_expiry_is_looked_at_again_a_minute_later() -> None:
-    clock, credentials = Clock(), Credentials()
-    credentials.app = None  # type: ignore[assignment]  # e.g. MSAL's managed identity client
-    credentials.get_access_token = lambda: "t"  # type: ignore[method-assign]
-    warmer = TokenWarmer(clock)
-    await warmer.ensure(credentials)
-
-    clock.now += UNKNOWN_EXPIRY_RECHECK_SECONDS - 1
-    await warmer.ensure(credentials)
-    assert warmer.fetches == 1
-    clock.now += 1
-    await warmer.ensure(credentials)
-    assert warmer.fetches == 2
+    assert entra.requests == [] and warmer.fetches == 0
+    assert credentials.get_access_token == sdk_method
