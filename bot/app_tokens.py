@@ -23,9 +23,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import threading
 import time
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import suppress
 from dataclasses import dataclass
 from typing import Any
@@ -37,10 +37,11 @@ MSAL_MARGIN_SECONDS = 300  # MSAL takes a cached token within 5 minutes of expir
 SIGN_MARGIN_SECONDS = 60  # a held token signs only while valid this much longer
 RETRY_SECONDS = 30.0  # after a failed or fruitless refresh
 FETCH_TIMEOUT_SECONDS = 5.0  # the longest a turn waits for a token it has none of
+FETCH_LIMIT_SECONDS = 30.0  # a fetch still running then is given up (MSAL sets no HTTP timeout)
 UNKNOWN_EXPIRY_RECHECK_SECONDS = 60.0
 
 
-class NoTokenYet(PermissionError):
+class NoTokenYet(ConnectionError):  # not PermissionError: the HTTP edge maps that to 401
     """No token for outbound calls: Entra ID has not given one (yet)."""
 
 
@@ -53,7 +54,7 @@ class Held:
     taken_over: bool = False  # the SDK's get_access_token returns `token`
     expiry_unknown: bool = False  # MSAL's cache does not hold it: the SDK signs itself
     fetching: asyncio.Future[None] | None = None
-    original: Callable[[], str] | None = None  # the SDK's own get_access_token
+    original: Callable[[Any], str] | None = None  # the SDK's get_access_token, unbound
 
 
 def needs_token(credentials: Any) -> bool:
@@ -82,14 +83,15 @@ def lifetime(credentials: Any, token: str) -> tuple[float, float] | None:
 
 
 class TokenWarmer:
-    """Keeps each credentials' token fresh on a worker thread (one for all credentials)."""
+    """Keeps each credentials' token fresh, fetching it on a thread of its own."""
 
     def __init__(self, clock: Callable[[], float] = time.time,
-                 timeout: float = FETCH_TIMEOUT_SECONDS) -> None:
+                 timeout: float = FETCH_TIMEOUT_SECONDS,
+                 limit: float = FETCH_LIMIT_SECONDS) -> None:
         self._clock = clock  # MSAL reads time.time()
         self._timeout = timeout
+        self._limit = limit
         self._held: WeakKeyDictionary[Any, Held] = WeakKeyDictionary()
-        self._thread = ThreadPoolExecutor(1, thread_name_prefix="entra-token")
         self.fetches = 0  # fetches run on the thread (for tests and diagnostics)
 
     async def ensure(self, credentials: Any) -> None:
@@ -104,13 +106,15 @@ class TokenWarmer:
             if not needs_token(credentials):
                 held.expires_at = held.refresh_at = float("inf")
                 return
-            held.original = original = credentials.get_access_token
-            credentials.get_access_token = lambda *_a, **_k: self._sign(held, original)
+            # Unbound, so `held` does not keep the credentials alive (they are the weak key).
+            held.original = type(credentials).get_access_token
+            credentials.get_access_token = lambda *_a, **_k: self._sign(held, credentials)
         now = self._clock()
         if now < held.refresh_at:
             return
         if held.fetching is None and now >= held.retry_at:
-            held.fetching = asyncio.ensure_future(self._refresh(credentials, held))
+            fetching = held.fetching = asyncio.ensure_future(self._refresh(credentials, held))
+            fetching.add_done_callback(lambda _: setattr(held, "fetching", None))
         if held.fetching is not None and not self._valid(held, now):
             with suppress(TimeoutError):
                 await asyncio.wait_for(asyncio.shield(held.fetching), self._timeout)
@@ -118,26 +122,25 @@ class TokenWarmer:
     def _valid(self, held: Held, now: float) -> bool:
         return held.taken_over and now < held.expires_at - SIGN_MARGIN_SECONDS
 
-    def _sign(self, held: Held, original: Callable[[], str]) -> str:
+    def _sign(self, held: Held, credentials: Any) -> str:
         """In place of the SDK's get_access_token: the held token, never a fetch on the loop."""
         if self._valid(held, self._clock()):
             return held.token
-        if held.expiry_unknown:
-            return original()  # the SDK's own call, as before (after a fetch on the thread)
+        if held.expiry_unknown and held.original is not None:
+            return held.original(credentials)  # the SDK's own call, after a fetch on a thread
         raise NoTokenYet("Entra ID has not given the bot a token for outbound calls (yet)")
 
     async def _refresh(self, credentials: Any, held: Held) -> None:
         original = held.original
         assert original is not None
         try:
-            token = await asyncio.get_running_loop().run_in_executor(
-                self._thread, self._fetch, original)
+            token = await asyncio.wait_for(
+                _on_a_thread(self._fetch, original, credentials), self._limit)
         except Exception as error:  # noqa: BLE001 (logged; the held token signs meanwhile)
             held.retry_at = self._clock() + RETRY_SECONDS
-            log.warning("the bot's token for outbound calls could not be fetched: %s", error)
+            log.warning("the bot's token for outbound calls could not be fetched: %s",
+                        error or type(error).__name__)
             return
-        finally:
-            held.fetching = None
         now = self._clock()
         known = lifetime(credentials, token)
         if known is None:  # not in MSAL's cache: leave signing to the SDK, look again later
@@ -154,9 +157,32 @@ class TokenWarmer:
         held.token, held.expires_at, held.refresh_at = token, expires_at, refresh_at
         held.taken_over, held.expiry_unknown = True, False
 
-    def _fetch(self, original: Callable[[], str]) -> str:
+    def _fetch(self, original: Callable[[Any], str], credentials: Any) -> str:
         self.fetches += 1
-        return original()  # MSAL: from its cache, or from Entra ID
+        return original(credentials)  # MSAL: from its cache, or from Entra ID
 
-    def close(self) -> None:
-        self._thread.shutdown(wait=False, cancel_futures=True)
+
+def _on_a_thread(function: Callable[..., str], *args: Any) -> asyncio.Future[str]:
+    """`function(*args)` on a daemon thread of its own: a fetch that hangs (MSAL sets no HTTP
+    timeout) holds up no other fetch, and no shutdown."""
+    loop = asyncio.get_running_loop()
+    result: asyncio.Future[str] = loop.create_future()
+
+    def settle(value: str | None, error: BaseException | None) -> None:
+        if result.done():
+            return  # given up on meanwhile
+        if error is not None:
+            result.set_exception(error)
+        else:
+            result.set_result(value or "")
+
+    def run() -> None:
+        try:
+            value = function(*args)
+        except BaseException as error:  # noqa: BLE001 (handed to the waiting task)
+            loop.call_soon_threadsafe(settle, None, error)
+        else:
+            loop.call_soon_threadsafe(settle, value, None)
+
+    threading.Thread(target=run, name="entra-token", daemon=True).start()
+    return result

@@ -198,4 +198,3 @@ class ReusingBotFrameworkAuthentication(ConfigurationBotFrameworkAuthentication)
         """Release every kept client's HTTP connections (at shutdown)."""
         for client in [*self._connectors.pop_all(), *self._token_clients.pop_all()]:
             await aclose(client)
-        self.tokens.close()

@@ -20,7 +20,6 @@ from aiohttp import ClientError
 
 from approvals.notifications import EVERY_CARD
 from approvals.ports import Clock, Notification
-from bot.app_tokens import NoTokenYet
 from bot.backoff import Random, RetryPolicy
 from bot.messenger import DeliveryFailed
 from bot.polling import drain
@@ -34,8 +33,7 @@ Deliver = Callable[[Notification], Awaitable[str | None]]
 # Teams advises retrying 429 (after Retry-After), 412, 502 and 504; the rest of 5xx and 408
 # are transient too.
 RETRY_STATUSES = frozenset({408, 412, 429, 500, 502, 503, 504})
-# Retried like any failure, logged without a traceback: the network, or Entra ID's token.
-CONNECTION_ERRORS = (ClientError, OSError, TimeoutError, NoTokenYet)
+CONNECTION_ERRORS = (ClientError, OSError, TimeoutError)  # OSError: NoTokenYet too
 
 
 class Undeliverable(Exception):

@@ -9,6 +9,7 @@ time after a turn's `ensure`.
 from __future__ import annotations
 
 import asyncio
+import gc
 import json
 import threading
 from dataclasses import dataclass, field
@@ -180,3 +181,34 @@ async def test_without_an_app_id_nothing_is_fetched_or_taken_over(clock: Clock) 
 
     assert entra.requests == [] and warmer.fetches == 0
     assert credentials.get_access_token == sdk_method
+
+
+async def test_a_fetch_that_hangs_holds_up_no_other_credentials_and_is_given_up(
+    clock: Clock,
+) -> None:
+    silent, healthy = Entra(clock), Entra(clock)
+    silent.gate.clear()  # this Entra never answers (MSAL sets no HTTP timeout)
+    stuck, fine = credentials_for(silent), credentials_for(healthy)
+    warmer = TokenWarmer(clock, timeout=0.05, limit=0.1)
+
+    await warmer.ensure(stuck)
+    await warmer.ensure(fine)
+    await settled(warmer, stuck)  # given up after the limit, to be tried again later
+
+    assert fine.get_access_token() == "token-1"
+    with pytest.raises(NoTokenYet):
+        stuck.get_access_token()
+    assert warmer._held[stuck].retry_at == clock.now + RETRY_SECONDS
+    silent.gate.set()
+
+
+async def test_credentials_let_go_of_are_not_kept_alive(clock: Clock) -> None:
+    warmer = TokenWarmer(clock)
+    for _ in range(5):
+        credentials = credentials_for(Entra(clock))
+        await warmer.ensure(credentials)
+        await settled(warmer, credentials)
+    del credentials
+    gc.collect()
+
+    assert len(warmer._held) == 0
