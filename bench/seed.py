@@ -12,13 +12,15 @@ case queues (the approval card's notification, deadline jobs) is left out: the c
 recorded as already delivered, and no deadline falls due during a benchmark. Seeding is not
 measured, and the async driver's per-statement thread hops would make a few thousand requests
 take tens of seconds.
-The bot may be running on the same file meanwhile: each transaction is short, so the bot's
-workers wait for it well within their busy timeout (one transaction for all of them took over
-5 s on a slow machine, and the bot's workers logged "database is locked").
+The bot may be running on the same file meanwhile: each transaction is short, and the seeder
+pauses between them, so the bot's workers get the write lock well within their busy timeout
+(one transaction for all of them, or transactions back to back, kept them out for over 5 s on a
+slow machine, and they logged "database is locked").
 """
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Awaitable, Callable
 from datetime import UTC, timedelta
 from types import TracebackType
@@ -40,6 +42,7 @@ from storage.tables import AuditEventRow, CardMessageRow, RequestCounterRow, tab
 from storage.upsert import upsert
 
 CHUNK = 500  # requests per transaction
+YIELD_SECONDS = 0.2  # between transactions, for the bot's workers waiting to write
 ALEX = Actor(aad_object_id="00000000-0000-0000-0000-0000000000020", name="Alex Wilber")
 
 
@@ -144,6 +147,10 @@ async def seed_pending(database_url: str, service_url: str, count: int,
                 )
             pairs = list(zip(collected.added, collected.events, strict=True))
             for first in range(0, len(pairs), CHUNK):
+                if first:
+                    # SQLite's lock is not fair: a writer waiting in its busy handler sleeps up to
+                    # 100 ms between tries, and a next chunk begun at once would always win.
+                    await asyncio.sleep(YIELD_SECONDS)
                 with session.begin():
                     _write(session, catalog, service_url, pairs[first:first + CHUNK])
     finally:
