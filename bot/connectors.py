@@ -8,12 +8,11 @@ Entra ID per turn) and a new HTTP session (so a new TCP/TLS connection per outbo
 
 `ReusingBotFrameworkAuthentication` is `ConfigurationBotFrameworkAuthentication` with the
 clients kept and reused instead. Nothing else changes: the same factory builds each client
-the first time (same credentials, user agent and msrest pipeline with its retry policy); the
-credentials object still fetches and refreshes tokens itself (MSAL's cache) and signs every
-request, though the fetch from Entra ID now runs on a worker thread first (bot/app_tokens.py);
-an app id the credential factory refuses is still refused (it is never cached). The HTTP
-session inside a client keeps its connections open, so calls to the same service URL reuse
-them.
+the first time (same credentials, user agent and msrest pipeline with its retry policy),
+except that the credentials sign with a token bot/app_tokens.py fetches and renews off the
+event loop (`create` awaits it); an app id the credential factory refuses is still refused (it
+is never cached). The HTTP session inside a client keeps its connections open, so calls to
+the same service URL reuse them.
 
 The caches are bounded (least recently used goes first), as a service URL comes from the
 activity; `close()` releases every client (app shutdown).

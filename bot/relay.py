@@ -33,7 +33,7 @@ Deliver = Callable[[Notification], Awaitable[str | None]]
 # Teams advises retrying 429 (after Retry-After), 412, 502 and 504; the rest of 5xx and 408
 # are transient too.
 RETRY_STATUSES = frozenset({408, 412, 429, 500, 502, 503, 504})
-CONNECTION_ERRORS = (ClientError, OSError, TimeoutError)  # OSError: NoTokenYet too
+CONNECTION_ERRORS = (ClientError, OSError, TimeoutError)
 
 
 class Undeliverable(Exception):
