@@ -45,6 +45,7 @@ from storage.engine import create_engine, ping
 from storage.jobs import JobStore
 from storage.migrate import migrate
 from storage.outbox import OutboxStore
+from storage.processed_activities import ProcessedActivityStore
 from storage.uow import uow_factory
 
 log = logging.getLogger("signoff")
@@ -144,7 +145,8 @@ def create_app(settings: Settings, clock: Clock | None = None,
     catalog_poller = Poller("catalog", live.run_once, 1, Wakeup(), CATALOG_POLL_SECONDS,
                             asyncio.sleep)
     background = Workers(
-        JobStore(engine, options.lease), OutboxStore(engine, options.lease), clock, wakeups,
+        JobStore(engine, options.lease), OutboxStore(engine, options.lease),
+        ProcessedActivityStore(engine), clock, wakeups,
         deliver=(options.deliver or card_delivery)(deps),
         run_job=(options.run_job or due_jobs)(deps), options=options,
     )

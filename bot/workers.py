@@ -1,4 +1,5 @@
-"""The scheduler and the outbox relay, built, started and stopped together by app.py."""
+"""The scheduler, the outbox relay and housekeeping, built, started and stopped together by
+app.py."""
 
 from __future__ import annotations
 
@@ -15,11 +16,13 @@ from typing import Any
 from approvals.ports import Clock
 from bot.backoff import Random
 from bot.deps import BotDeps
+from bot.housekeeping import SWEEP_SECONDS, Housekeeping
 from bot.polling import Poller, Sleep, Wakeup
 from bot.relay import Deliver, Relay
 from bot.scheduler import RunJob, Scheduler
 from storage.jobs import JobStore
 from storage.outbox import OutboxStore
+from storage.processed_activities import ProcessedActivityStore
 from storage.uow import Queued
 
 
@@ -36,6 +39,8 @@ class WorkerOptions:
     # Relay rounds start at most this often when commits keep ringing (a batch per round,
     # not a claim and a deferral per commit); the first ring after a quiet spell runs at once.
     relay_min_interval: float = 0.05
+    # Housekeeping sweeps at start, then this often (at once again while it finds full batches).
+    sweep_seconds: float = SWEEP_SECONDS
     # Builders from the bot's dependencies; None: app.py's defaults.
     deliver: Callable[[BotDeps], Deliver] | None = None
     run_job: Callable[[BotDeps], RunJob] | None = None
@@ -66,11 +71,13 @@ class Wakeups:
 
 
 class Workers:
-    def __init__(self, jobs: JobStore, outbox: OutboxStore, clock: Clock, wakeups: Wakeups,
-                 deliver: Deliver, run_job: RunJob, options: WorkerOptions) -> None:
+    def __init__(self, jobs: JobStore, outbox: OutboxStore, activities: ProcessedActivityStore,
+                 clock: Clock, wakeups: Wakeups, deliver: Deliver, run_job: RunJob,
+                 options: WorkerOptions) -> None:
         me = worker_id()
         self.scheduler = Scheduler(jobs, run_job, clock, worker_id=me, random=options.random)
         self.relay = Relay(outbox, deliver, clock, worker_id=me, random=options.random)
+        self.housekeeping = Housekeeping(activities, clock)
         self._clock = clock
         self._background = options.background
         self._pollers = [
@@ -78,6 +85,8 @@ class Workers:
                    options.poll_seconds, options.sleep),
             Poller("relay", self.relay.run_once, self.relay.batch, wakeups.relay,
                    options.poll_seconds, options.sleep, options.relay_min_interval),
+            Poller("housekeeping", self.housekeeping.run_once, self.housekeeping.batch,
+                   Wakeup(), options.sweep_seconds, options.sleep),
         ]
 
     def start(self) -> None:

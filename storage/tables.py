@@ -229,6 +229,8 @@ class ProcessedActivityRow(SQLModel, table=True):
     its effect: the same activity delivered again is recognised and acts no more."""
 
     __tablename__ = "processed_activities"
+    # bot/housekeeping.py deletes rows past their retention by age
+    __table_args__ = (Index("ix_processed_activities_processed_at", "processed_at"),)
 
     key: str = Field(primary_key=True)  # channel | conversation id | activity id
     request_id: str
