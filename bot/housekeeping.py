@@ -1,5 +1,6 @@
 """Housekeeping: rows that are only needed for a while are deleted once past their retention,
-a batch per round, so no table grows for as long as the bot runs.
+a batch per round. So far that is the processed activities, which grew with every click for as
+long as the bot ran. (Sent outbox rows, finished jobs and everything of evidence are kept.)
 
 Processed activities (storage/processed_activities.py) let a delivery of the same activity act
 once. Teams delivers a copy within seconds or minutes of the first, never weeks later, and a

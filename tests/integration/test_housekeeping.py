@@ -42,25 +42,27 @@ async def keys_left(engine: AsyncEngine) -> list[str]:
     return [row.key.rsplit("|", 1)[1] for row in rows]
 
 
-async def test_rows_past_the_cutoff_go_oldest_first_a_batch_at_a_time(
+async def test_rows_before_the_cutoff_go_oldest_first_a_batch_at_a_time(
     uow_factory: Callable[[], SqlUnitOfWork], engine: AsyncEngine,
 ) -> None:
-    for n, days_ago in ((1, 40), (2, 31), (3, 29), (4, 0)):
-        await record(uow_factory, n, START - timedelta(days=days_ago))
-    store = ProcessedActivityStore(engine)
     cutoff = START - timedelta(days=30)
+    tick = timedelta(microseconds=1)
+    for n, at in ((1, START - timedelta(days=40)), (2, cutoff - tick), (3, cutoff),
+                  (4, cutoff + tick), (5, START)):
+        await record(uow_factory, n, at)
+    store = ProcessedActivityStore(engine)
 
     assert await store.forget_before(cutoff, limit=1) == 1
-    assert await keys_left(engine) == ["1700000000002", "1700000000003", "1700000000004"]
-    assert await store.forget_before(cutoff, limit=1) == 1
-    assert await store.forget_before(cutoff, limit=1) == 0
-    assert await keys_left(engine) == ["1700000000003", "1700000000004"]
+    assert await keys_left(engine) == ["1700000000002", "1700000000003", "1700000000004",
+                                       "1700000000005"]
+    assert [await store.forget_before(cutoff, limit=1) for _ in range(2)] == [1, 0]
+    assert await keys_left(engine) == ["1700000000003", "1700000000004", "1700000000005"]
     # What is left still recognises its activity delivered again.
     assert await record(uow_factory, 3, START) == "EXC-3"
 
 
 @pytest.mark.parametrize("batch", [1, 500])
-async def test_a_sweep_leaves_the_evidence_and_a_recent_redelivery_still_acts_once(
+async def test_a_sweep_keeps_thirty_days_and_the_evidence_and_a_recent_redelivery_acts_once(
     uow_factory: Callable[[], SqlUnitOfWork], engine: AsyncEngine, catalog: Catalog,
     clock: FixedClock, batch: int,
 ) -> None:
@@ -68,25 +70,24 @@ async def test_a_sweep_leaves_the_evidence_and_a_recent_redelivery_still_acts_on
                                         Source("msteams", "a:alice", "1700000000001"))
     await services.record_decision(uow_factory(), catalog, clock, old.id, Outcome.APPROVE, "",
                                    OWEN, click(2))
-    clock.advance(days=PROCESSED_ACTIVITY_RETENTION.days + 1)
-    recent = await services.submit_request(uow_factory(), catalog, clock, draft(clock), ALICE,
-                                           Source("msteams", "a:alice", "1700000000003"))
+    clock.advance(days=1)
+    kept = await services.submit_request(uow_factory(), catalog, clock, draft(clock), ALICE,
+                                         Source("msteams", "a:alice", "1700000000003"))
+    # Now the first two are a microsecond past their 30 days, the third a day inside them.
+    clock.advance(days=PROCESSED_ACTIVITY_RETENTION.days - 1, microseconds=1)
     housekeeping = Housekeeping(ProcessedActivityStore(engine), clock, batch=batch)
 
-    swept = 0
-    while (went := await housekeeping.run_once()) == batch:
-        swept += went
-    swept += went
+    counts = [await housekeeping.run_once() for _ in range(3)]
 
-    assert swept == 2
+    assert counts == ([1, 1, 0] if batch == 1 else [2, 0, 0])
     assert await keys_left(engine) == ["1700000000003"]
-    with pytest.raises(AlreadyDone):  # the recent submit, delivered again, acts no more
+    with pytest.raises(AlreadyDone):  # the kept submit, delivered again, acts no more
         await services.submit_request(uow_factory(), catalog, clock, draft(clock), ALICE,
                                       Source("msteams", "a:alice", "1700000000003"))
     async with uow_factory() as uow:
         decided = await uow.requests.get(old.id)
         assert decided is not None and decided.final_decision is not None
-        assert await uow.requests.get(recent.id) is not None
+        assert await uow.requests.get(kept.id) is not None
         assert len(await uow.audit.for_request(old.id)) == 2
     assert (await SqlAuditChain(engine).verify()).intact
     t = table_of("requests")
