@@ -55,7 +55,8 @@ class ProcessedActivityStore:
         t = table_of("processed_activities")
         oldest = (select(t.c.key)
                   .where(t.c.processed_at < bindparam("cutoff", type_=t.c.processed_at.type))
-                  .order_by(t.c.processed_at).limit(limit))
+                  .order_by(t.c.processed_at).limit(limit)
+                  .with_for_update(skip_locked=True))  # PostgreSQL: replicas split the work
         async with self._engine.begin() as connection:
             result = await connection.execute(delete(t).where(t.c.key.in_(oldest)),
                                               {"cutoff": cutoff})

@@ -4,6 +4,7 @@ a batch at a time; what is newer still stops a redelivery from acting twice, and
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 from datetime import datetime, timedelta
 
@@ -17,6 +18,7 @@ from approvals.errors import AlreadyDone
 from approvals.model import Outcome, Source
 from bot.housekeeping import PROCESSED_ACTIVITY_RETENTION, Housekeeping
 from storage.audit_chain import SqlAuditChain
+from storage.engine import create_engine
 from storage.processed_activities import ProcessedActivityStore
 from storage.tables import table_of
 from storage.uow import SqlUnitOfWork
@@ -93,3 +95,30 @@ async def test_a_sweep_keeps_thirty_days_and_the_evidence_and_a_recent_redeliver
     t = table_of("requests")
     async with engine.connect() as connection:
         assert (await connection.execute(select(func.count()).select_from(t))).scalar() == 2
+
+
+async def test_two_replicas_sweeping_at_once_delete_each_row_once(
+    uow_factory: Callable[[], SqlUnitOfWork], engine: AsyncEngine, database_url: str,
+) -> None:
+    async with uow_factory() as uow:
+        for n in range(60):
+            await uow.activities.record(click(n), f"EXC-{n}", "approve",
+                                        START - timedelta(days=40, minutes=n))
+        await uow.commit()
+    other = create_engine(database_url)  # another pool: another replica, to the database
+    cutoff = START - timedelta(days=30)
+
+    async def sweep(store: ProcessedActivityStore) -> int:
+        total = 0
+        while went := await store.forget_before(cutoff, limit=7):
+            total += went
+        return total
+
+    try:
+        counts = await asyncio.gather(sweep(ProcessedActivityStore(engine)),
+                                      sweep(ProcessedActivityStore(other)))
+    finally:
+        await other.dispose()
+
+    assert sum(counts) == 60
+    assert await keys_left(engine) == []
