@@ -65,7 +65,9 @@ def status_card(request: Request, catalog: Catalog) -> AdaptiveCard:
             ("Request", request.id),
             ("State", request.state.label),
             ("Asset", request.asset_name),
-            ("Who decides", join_names(deciders_of(catalog, request), last="and")),
+            # "Who decides" reads as a question still open once the request is decided.
+            ("Who decides" if request.state.is_open else "Deciders",
+             join_names(deciders_of(catalog, request), last="and")),
             ("Requester", request.requester_name),
             *expiry_fact(request),
             *link_facts(catalog, request),

@@ -422,10 +422,16 @@ def test_status_card_lists_every_decision_with_decider_and_time(
     text = visible(examples["status"])
     assert "Megan Bowen asked for info on EXC-1 at 2026-11-27 09:48 UTC" in text
     assert "EXC-1 approved by Megan Bowen at 2026-11-27 10:02 UTC" in text
-    for expected in ("State: approved", "Asset: payments-api", "Who decides: Megan Bowen and Adele "
+    for expected in ("State: approved", "Asset: payments-api", "Deciders: Megan Bowen and Adele "
                      "Vance", "Requester: Alex Wilber", "Created: 2026-11-27 09:40 UTC",
                      ex.ANSWER.text):
         assert expected in text
+    assert "Who decides" not in text  # decided: not a question any more
+
+
+def test_status_card_of_an_open_request_says_who_decides(catalog: Catalog) -> None:
+    text = visible(card_to_dict(status_card(ex.EXCEPTION, catalog)))
+    assert "Who decides: Megan Bowen and Adele Vance" in text
 
 
 def test_who_owns_card(examples: dict[str, dict[str, Any]]) -> None:
