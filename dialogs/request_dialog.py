@@ -24,10 +24,17 @@ from approvals.policies import Policy
 from approvals.ports import Clock
 from cards.forms import request_form
 from cards.render import card_to_dict
+from cards.text import escape_markdown, shorten, single_line
 
 ASSET_PROMPT = "asset_prompt"
 CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind", "quit"}
 CANCELLED = "\u0000cancelled"
+
+
+def _as_typed(text: str) -> str:
+    """What a person typed, quoted in a message: one line, bounded, every Markdown character
+    escaped (Teams parses a message's text as Markdown: `[x](https://evil)` would be a link)."""
+    return escape_markdown(shorten(single_line(text), 300))
 
 
 def _suggestions(text: str, names: list[str]) -> Activity:
@@ -57,7 +64,7 @@ class RequestDialog(ComponentDialog):
             except UnknownAsset as unknown:
                 close = unknown.suggestions or examples
                 prompt = _suggestions(
-                    f"No asset named '{named}'. Did you mean one of these? "
+                    f"No asset named '{_as_typed(named)}'. Did you mean one of these? "
                     "Type the asset's name, or `cancel`.", close)
         else:
             prompt = _suggestions(
@@ -78,7 +85,7 @@ class RequestDialog(ComponentDialog):
         except UnknownAsset as unknown:
             close = unknown.suggestions or [a.name for a in list(self.catalog.assets.values())[:4]]
             prompt_context.options.retry_prompt = _suggestions(
-                f"No asset named '{text}'. Did you mean one of these? Type the name, "
+                f"No asset named '{_as_typed(text)}'. Did you mean one of these? Type the name, "
                 "or `cancel`.", close)
             return False
 

@@ -259,3 +259,17 @@ async def test_what_does_a_person_own(teams: TeamsClient, connector: FakeConnect
     assert "rg-payments-prod" in text  # backup
     await teams.say(ALEX, "what does nobody own")
     assert "no person named" in connector.sent_to(ALEX.personal_conversation)[-1].card_text
+
+
+async def test_what_a_requester_typed_is_echoed_in_the_asset_prompt_as_text_never_a_link(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    await teams.say(ALEX, "request exception for [payments](https://evil.example/x)")
+    prompt = connector.sent_to(ALEX.personal_conversation)[-1]
+    text = prompt.body.get("text") or ""
+    assert text.startswith("No asset named")
+    assert "](https://evil" not in text and "\\[payments\\]\\(https://evil\\.example/x\\)" in text
+    await teams.say(ALEX, "*still* [wrong](https://evil.example/y)")  # at the prompt
+    retry = connector.sent_to(ALEX.personal_conversation)[-1]
+    again = retry.body.get("text") or ""
+    assert again.startswith("No asset named") and "](https://evil" not in again
