@@ -37,6 +37,15 @@ def _as_typed(text: str) -> str:
     return escape_markdown(shorten(single_line(text), 300))
 
 
+def _found_as(typed: str | None, asset: str) -> str | None:
+    """A line above the form when the asset named in the command is not spelt as typed (a typo
+    or an alias), so the requester sees which asset the form is for before filling it in."""
+    if not typed or single_line(typed).lower() == asset.lower():
+        return None
+    return (f"No asset is named '{_as_typed(typed)}': this form is for "
+            f"{escape_markdown(asset)}. Choose another asset in the form if that is not the one.")
+
+
 def _suggestions(text: str, names: list[str]) -> Activity:
     return MessageFactory.suggested_actions(
         [CardAction(type=ActionTypes.im_back, title=n, value=n) for n in names], text
@@ -60,7 +69,9 @@ class RequestDialog(ComponentDialog):
         examples = [a.name for a in list(self.catalog.assets.values())[:4]]
         if named:
             try:
-                return await step.next(self.catalog.find_asset(named).name)
+                found = self.catalog.find_asset(named).name
+                step.values["typed"] = named
+                return await step.next(found)
             except UnknownAsset as unknown:
                 close = unknown.suggestions or examples
                 prompt = _suggestions(
@@ -98,7 +109,6 @@ class RequestDialog(ComponentDialog):
             RequestKind(step.values["kind"]), self.catalog, self.clock.now().date(), self.policy,
             asset_name=asset,
         ))
-        await step.context.send_activity(
-            MessageFactory.attachment(CardFactory.adaptive_card(card))
-        )
+        await step.context.send_activity(MessageFactory.attachment(
+            CardFactory.adaptive_card(card), text=_found_as(step.values.get("typed"), asset)))
         return await step.end_dialog(asset)

@@ -273,3 +273,17 @@ async def test_what_a_requester_typed_is_echoed_in_the_asset_prompt_as_text_neve
     retry = connector.sent_to(ALEX.personal_conversation)[-1]
     again = retry.body.get("text") or ""
     assert again.startswith("No asset named") and "](https://evil" not in again
+
+
+async def test_a_form_for_an_asset_found_by_a_typo_says_which_asset_it_is_for(
+    teams: TeamsClient, connector: FakeConnector
+) -> None:
+    await teams.say(ALEX, "request exception for paymnts-api")
+    form = connector.sent_to(ALEX.personal_conversation)[-1]
+    assert form.body.get("text") == ("No asset is named 'paymnts\\-api': this form is for "
+                                     "payments\\-api. Choose another asset in the form if that "
+                                     "is not the one.")
+    assert "payments-api" in str(form.cards)
+    await teams.say(ALEX, "request exception for Payments-API")  # as named, whatever the case
+    exact = connector.sent_to(ALEX.personal_conversation)[-1]
+    assert "request.submit" in str(exact.cards) and not exact.body.get("text")
