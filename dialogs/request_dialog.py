@@ -42,8 +42,8 @@ def _found_as(typed: str | None, asset: str) -> str | None:
     or an alias), so the requester sees which asset the form is for before filling it in."""
     if not typed or single_line(typed).lower() == asset.lower():
         return None
-    return (f"No asset is named '{_as_typed(typed)}': this form is for "
-            f"{escape_markdown(asset)}. Choose another asset in the form if that is not the one.")
+    return (f"You typed '{_as_typed(typed)}': this form is for {escape_markdown(asset)}. "
+            "Choose another asset in the form if that is not the one you meant.")
 
 
 def _suggestions(text: str, names: list[str]) -> Activity:

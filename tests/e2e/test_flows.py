@@ -280,9 +280,9 @@ async def test_a_form_for_an_asset_found_by_a_typo_says_which_asset_it_is_for(
 ) -> None:
     await teams.say(ALEX, "request exception for paymnts-api")
     form = connector.sent_to(ALEX.personal_conversation)[-1]
-    assert form.body.get("text") == ("No asset is named 'paymnts\\-api': this form is for "
+    assert form.body.get("text") == ("You typed 'paymnts\\-api': this form is for "
                                      "payments\\-api. Choose another asset in the form if that "
-                                     "is not the one.")
+                                     "is not the one you meant.")
     assert "payments-api" in str(form.cards)
     await teams.say(ALEX, "request exception for Payments-API")  # as named, whatever the case
     exact = connector.sent_to(ALEX.personal_conversation)[-1]
