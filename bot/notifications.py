@@ -10,7 +10,7 @@ import logging
 from collections.abc import Callable
 
 from botbuilder.core import MessageFactory
-from botbuilder.schema import Activity
+from botbuilder.schema import Activity, TextFormatTypes
 
 from approvals import notifications as kinds
 from approvals import services
@@ -23,7 +23,10 @@ from bot.deps import BotDeps
 from bot.messenger import DeliveryFailed, Route, card_activity
 from bot.relay import Deliver, Undeliverable
 from cards import views
+from cards.text import clean, shorten
 from cards.views import Copy, View
+
+MESSAGE_BYTES = 6000  # a revoke reason may be long; Teams takes about 28 KB
 
 log = logging.getLogger(__name__)
 
@@ -71,35 +74,44 @@ def _copy_kind(request: Request, notification: Notification) -> Copy:
 async def _render(deps: BotDeps, request: Request, notification: Notification) -> Activity:
     kind = notification.kind
     if kind == kinds.ANSWERED:
-        return MessageFactory.text(
+        return _plain(
             f"{request.requester_name} answered your question on {request.id}: the card "
             "above shows the answer.")
     if kind == kinds.EXPIRY_REMINDER:
         days = notification.detail.get("days", "")
-        return MessageFactory.text(
+        return _plain(
             f"Exception {request.id} on {request.asset_name} ends in {days} day(s), on "
-            f"{request.expires_on}. To keep it, say `renew {request.id}` before then.")
+            f'{request.expires_on}. To keep it, say "renew {request.id}" before then.')
     if kind == kinds.REVOKED:
-        return MessageFactory.text(
+        return _plain(
             f"{notification.detail.get('by', 'The owner')} revoked exception {request.id} on "
             f"{request.asset_name}: {notification.detail.get('reason', '')}")
     if kind == kinds.WITHDRAWN:
-        return MessageFactory.text(
+        return _plain(
             f"{request.requester_name} withdrew {request.id}: nothing is left to decide.")
     if kind == MOVED_BY_CATALOG:
-        return MessageFactory.text(
+        return _plain(
             f"{request.id} now goes to {notification.detail.get('to', 'its new owner')}: the "
             f"ownership catalog changed ({notification.detail.get('reason', '')}).")
     if kind in LIFECYCLE_TEXTS:
-        return MessageFactory.text(LIFECYCLE_TEXTS[kind](request, notification.detail))
+        return _plain(LIFECYCLE_TEXTS[kind](request, notification.detail))
     if kind == kinds.ESCALATED:
-        return MessageFactory.text(
+        return _plain(
             f"{request.id} was not decided in time and went to more people who may decide it.")
     # Every other kind is a card showing the request: the recipient's own view of it now.
     copy = _copy_kind(request, notification)
     card = await card_views.card_for(deps, request, notification.recipient_id, copy)
     view = views.view_for(deps.catalog, request, notification.recipient_id, copy)
     return card_activity(card, summary=_summary(request, notification, view))
+
+
+def _plain(text: str) -> Activity:
+    """A message Teams shows as plain text, never as Markdown: it quotes names from Teams, the
+    catalog or Graph, asset names and a revoke reason, any of which could hold a link. Bounded,
+    like a card's text."""
+    activity = MessageFactory.text(shorten(clean(text), MESSAGE_BYTES))
+    activity.text_format = TextFormatTypes.plain
+    return activity
 
 
 def _summary(request: Request, notification: Notification, view: View) -> str:

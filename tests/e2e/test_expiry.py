@@ -27,7 +27,7 @@ async def test_reminders_before_expiry_then_the_exception_lapses_on_time(
     clock.advance(hours=1)
     await bot_process.settle()
     for person in (ALEX, MEGAN):
-        assert any("EXC-1 on payments-api ends in 7 day" in t and "say `renew EXC-1`" in t
+        assert any("EXC-1 on payments-api ends in 7 day" in t and 'say "renew EXC-1"' in t
                    for t in texts(connector, person.personal_conversation))
 
     clock.current = clock.current.replace(day=10, hour=23, minute=59)
@@ -72,3 +72,19 @@ async def test_the_owner_revokes_an_approved_exception_with_a_reason(
     await bot_process.settle()
     request, _ = await stored(app_database_url, "EXC-1")
     assert request.state is State.REVOKED, "a revoked exception does not lapse"
+
+
+async def test_a_revoke_reason_reaches_the_requester_as_plain_text_never_a_link(
+    teams: TeamsClient, connector: FakeConnector,
+) -> None:
+    await teams.say(MEGAN, "hi")
+    await submit_exception(teams, connector)
+    await teams.click(MEGAN, "decision.approve", {"requestId": "EXC-1"})
+    reason = "see [the new process](https://evil.example/p) " + "z" * 9000
+    await teams.say(MEGAN, f"revoke EXC-1 {reason}")
+
+    told = connector.sent_to(ALEX.personal_conversation)[-1].body
+    assert told.get("textFormat") == "plain"  # Teams shows it as typed: no link, no Markdown
+    text = told.get("text") or ""
+    assert "Megan Bowen revoked exception EXC-1 on payments-api: see [the new process]" in text
+    assert len(text) < 6100 and text.endswith("(shortened)")
