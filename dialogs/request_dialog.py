@@ -15,7 +15,7 @@ from botbuilder.dialogs import (
     WaterfallStepContext,
 )
 from botbuilder.dialogs.prompts import PromptOptions, PromptValidatorContext, TextPrompt
-from botbuilder.schema import ActionTypes, Activity, CardAction
+from botbuilder.schema import ActionTypes, Activity, CardAction, TextFormatTypes
 
 from approvals.catalog import Catalog
 from approvals.errors import UnknownAsset
@@ -24,7 +24,7 @@ from approvals.policies import Policy
 from approvals.ports import Clock
 from cards.forms import request_form
 from cards.render import card_to_dict
-from cards.text import escape_markdown, shorten, single_line
+from cards.text import shorten, single_line
 
 ASSET_PROMPT = "asset_prompt"
 CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind", "quit"}
@@ -32,9 +32,11 @@ CANCELLED = "\u0000cancelled"
 
 
 def _as_typed(text: str) -> str:
-    """What a person typed, quoted in a message: one line, bounded, every Markdown character
-    escaped (Teams parses a message's text as Markdown: `[x](https://evil)` would be a link)."""
-    return escape_markdown(shorten(single_line(text), 300))
+    """What a person typed, quoted in a message: one line, bounded. The messages that quote it
+    are plain text (`_plain`): Teams parses a message's text as Markdown unless told otherwise,
+    and `[x](https://evil)` would be a link (backslash escapes are not honoured by every
+    client)."""
+    return shorten(single_line(text), 300)
 
 
 def _found_as(typed: str | None, asset: str) -> str | None:
@@ -42,14 +44,19 @@ def _found_as(typed: str | None, asset: str) -> str | None:
     or an alias), so the requester sees which asset the form is for before filling it in."""
     if not typed or single_line(typed).lower() == asset.lower():
         return None
-    return (f"You typed '{_as_typed(typed)}': this form is for {escape_markdown(asset)}. "
+    return (f"You typed '{_as_typed(typed)}': this form is for {asset}. "
             "Choose another asset in the form if that is not the one you meant.")
 
 
+def _plain(activity: Activity) -> Activity:
+    activity.text_format = TextFormatTypes.plain
+    return activity
+
+
 def _suggestions(text: str, names: list[str]) -> Activity:
-    return MessageFactory.suggested_actions(
+    return _plain(MessageFactory.suggested_actions(
         [CardAction(type=ActionTypes.im_back, title=n, value=n) for n in names], text
-    )
+    ))
 
 
 class RequestDialog(ComponentDialog):
@@ -76,12 +83,12 @@ class RequestDialog(ComponentDialog):
                 close = unknown.suggestions or examples
                 prompt = _suggestions(
                     f"No asset named '{_as_typed(named)}'. Did you mean one of these? "
-                    "Type the asset's name, or `cancel`.", close)
+                    "Type the asset's name, or cancel.", close)
         else:
             prompt = _suggestions(
                 f"Which asset is this {step.values['kind']} for? Type its name "
-                "(or `cancel`).", examples)
-        retry = _suggestions("I don't know that asset. Type one of these names, or `cancel`.",
+                "(or cancel).", examples)
+        retry = _suggestions("I don't know that asset. Type one of these names, or cancel.",
                              examples)
         return await step.prompt(ASSET_PROMPT, PromptOptions(prompt=prompt, retry_prompt=retry))
 
@@ -97,7 +104,7 @@ class RequestDialog(ComponentDialog):
             close = unknown.suggestions or [a.name for a in list(self.catalog.assets.values())[:4]]
             prompt_context.options.retry_prompt = _suggestions(
                 f"No asset named '{_as_typed(text)}'. Did you mean one of these? Type the name, "
-                "or `cancel`.", close)
+                "or cancel.", close)
             return False
 
     async def _show_form(self, step: WaterfallStepContext) -> DialogTurnResult:
@@ -109,6 +116,6 @@ class RequestDialog(ComponentDialog):
             RequestKind(step.values["kind"]), self.catalog, self.clock.now().date(), self.policy,
             asset_name=asset,
         ))
-        await step.context.send_activity(MessageFactory.attachment(
-            CardFactory.adaptive_card(card), text=_found_as(step.values.get("typed"), asset)))
+        await step.context.send_activity(_plain(MessageFactory.attachment(
+            CardFactory.adaptive_card(card), text=_found_as(step.values.get("typed"), asset))))
         return await step.end_dialog(asset)

@@ -268,11 +268,13 @@ async def test_what_a_requester_typed_is_echoed_in_the_asset_prompt_as_text_neve
     prompt = connector.sent_to(ALEX.personal_conversation)[-1]
     text = prompt.body.get("text") or ""
     assert text.startswith("No asset named")
-    assert "](https://evil" not in text and "\\[payments\\]\\(https://evil\\.example/x\\)" in text
+    assert prompt.body.get("textFormat") == "plain"  # shown as typed: no link
+    assert "'[payments](https://evil.example/x)'" in text
     await teams.say(ALEX, "*still* [wrong](https://evil.example/y)")  # at the prompt
     retry = connector.sent_to(ALEX.personal_conversation)[-1]
     again = retry.body.get("text") or ""
-    assert again.startswith("No asset named") and "](https://evil" not in again
+    assert again.startswith("No asset named") and retry.body.get("textFormat") == "plain"
+    assert "'*still* [wrong](https://evil.example/y)'" in again
 
 
 async def test_a_form_for_an_asset_found_by_a_typo_says_which_asset_it_is_for(
@@ -280,9 +282,10 @@ async def test_a_form_for_an_asset_found_by_a_typo_says_which_asset_it_is_for(
 ) -> None:
     await teams.say(ALEX, "request exception for paymnts-api")
     form = connector.sent_to(ALEX.personal_conversation)[-1]
-    assert form.body.get("text") == ("You typed 'paymnts\\-api': this form is for "
-                                     "payments\\-api. Choose another asset in the form if that "
-                                     "is not the one you meant.")
+    assert form.body.get("text") == ("You typed 'paymnts-api': this form is for payments-api. "
+                                     "Choose another asset in the form if that is not the one "
+                                     "you meant.")
+    assert form.body.get("textFormat") == "plain"
     assert "payments-api" in str(form.cards)
     await teams.say(ALEX, "request exception for Payments-API")  # as named, whatever the case
     exact = connector.sent_to(ALEX.personal_conversation)[-1]
