@@ -23,7 +23,7 @@ from bot.deps import BotDeps
 from bot.messenger import DeliveryFailed, Route, card_activity
 from bot.relay import Deliver, Undeliverable
 from cards import views
-from cards.text import clean, shorten
+from cards.text import clean, shorten, single_line
 from cards.views import Copy, View
 
 MESSAGE_BYTES = 6000  # a revoke reason may be long; Teams takes about 28 KB
@@ -131,12 +131,18 @@ def _approval_summary(request: Request, notification: Notification) -> str:
     if detail.get(MOVED_BY_CATALOG):
         return f"{request.id} was re-routed to you and needs your decision"
     if detail.get("returned_from"):
-        return f"{request.id} is back with you: your delegation to {detail['returned_from']} ended"
+        return (f"{request.id} is back with you: your delegation to "
+                f"{_name(detail['returned_from'])} ended")
     if detail.get("on_behalf_of") and not detail.get("escalated"):
-        return f"{request.id} needs your decision, on behalf of {detail['on_behalf_of']}"
+        return f"{request.id} needs your decision, on behalf of {_name(detail['on_behalf_of'])}"
     if request.reviews:
         return f"{request.id}: keep or revoke {request.reviews}?"
     return f"{request.id} needs your decision"
+
+
+def _name(name: str) -> str:
+    """A person's name in a notification line: one line, bounded (names come from outside)."""
+    return shorten(single_line(name), 200)
 
 
 def _rerouted(request: Request, detail: dict[str, str]) -> str:
@@ -223,10 +229,10 @@ async def _tell_requester_not_delivered(deps: BotDeps, request: Request,
     """Nothing is dropped silently: the requester learns who the owner is and what failed."""
     owner = deps.name_of(notification.recipient_id)
     reason = failure.reason if isinstance(failure, DeliveryFailed) else str(failure)
-    card = replies.message(
-        f"{request.id} could not be delivered to {owner}",
-        f"{reason}. {request.id} stays {request.state.label}: ask {owner} to open Signoff in "
-        "Teams and type: my approvals")
+    card = replies.message(  # the title is Markdown: the owner's name goes in the text below
+        f"{request.id} could not be delivered",
+        f"It did not reach {owner}: {reason}. {request.id} stays {request.state.label}: ask "
+        f"{owner} to open Signoff in Teams and type: my approvals")
     aad = deps.aad_of(request.requester_id)
     if aad is not None:
         await deps.messenger.send_to_person(aad, card_activity(card), await _route(deps, request))
