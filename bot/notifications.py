@@ -23,7 +23,8 @@ from bot.deps import BotDeps
 from bot.messenger import DeliveryFailed, Route, card_activity
 from bot.relay import Deliver, Undeliverable
 from cards import views
-from cards.text import clean, shorten, single_line
+from cards.layout import literal
+from cards.text import clean, shorten
 from cards.views import Copy, View
 
 MESSAGE_BYTES = 6000  # a revoke reason may be long; Teams takes about 28 KB
@@ -132,17 +133,12 @@ def _approval_summary(request: Request, notification: Notification) -> str:
         return f"{request.id} was re-routed to you and needs your decision"
     if detail.get("returned_from"):
         return (f"{request.id} is back with you: your delegation to "
-                f"{_name(detail['returned_from'])} ended")
+                f"{literal(detail['returned_from'])} ended")
     if detail.get("on_behalf_of") and not detail.get("escalated"):
-        return f"{request.id} needs your decision, on behalf of {_name(detail['on_behalf_of'])}"
+        return f"{request.id} needs your decision, on behalf of {literal(detail['on_behalf_of'])}"
     if request.reviews:
         return f"{request.id}: keep or revoke {request.reviews}?"
     return f"{request.id} needs your decision"
-
-
-def _name(name: str) -> str:
-    """A person's name in a notification line: one line, bounded (names come from outside)."""
-    return shorten(single_line(name), 200)
 
 
 def _rerouted(request: Request, detail: dict[str, str]) -> str:

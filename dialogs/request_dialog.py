@@ -23,20 +23,13 @@ from approvals.model import RequestKind
 from approvals.policies import Policy
 from approvals.ports import Clock
 from cards.forms import request_form
+from cards.layout import literal
 from cards.render import card_to_dict
-from cards.text import shorten, single_line
+from cards.text import single_line
 
 ASSET_PROMPT = "asset_prompt"
 CANCEL_WORDS = {"cancel", "stop", "never mind", "nevermind", "quit"}
 CANCELLED = "\u0000cancelled"
-
-
-def _as_typed(text: str) -> str:
-    """What a person typed, quoted in a message: one line, bounded. The messages that quote it
-    are plain text (`_plain`): Teams parses a message's text as Markdown unless told otherwise,
-    and `[x](https://evil)` would be a link (backslash escapes are not honoured by every
-    client)."""
-    return shorten(single_line(text), 300)
 
 
 def _found_as(typed: str | None, asset: str) -> str | None:
@@ -44,11 +37,14 @@ def _found_as(typed: str | None, asset: str) -> str | None:
     or an alias), so the requester sees which asset the form is for before filling it in."""
     if not typed or single_line(typed).lower() == asset.lower():
         return None
-    return (f"You typed '{_as_typed(typed)}': this form is for {asset}. "
+    return (f"You typed '{literal(typed)}': this form is for {asset}. "
             "Choose another asset in the form if that is not the one you meant.")
 
 
 def _plain(activity: Activity) -> Activity:
+    """Teams shows the text as it is: it may quote what a person typed (`literal`), and a
+    message's text is Markdown otherwise: `[x](https://evil)` would be a link (backslash escapes
+    are not honoured by every client)."""
     activity.text_format = TextFormatTypes.plain
     return activity
 
@@ -82,7 +78,7 @@ class RequestDialog(ComponentDialog):
             except UnknownAsset as unknown:
                 close = unknown.suggestions or examples
                 prompt = _suggestions(
-                    f"No asset named '{_as_typed(named)}'. Did you mean one of these? "
+                    f"No asset named '{literal(named)}'. Did you mean one of these? "
                     "Type the asset's name, or cancel.", close)
         else:
             prompt = _suggestions(
@@ -103,7 +99,7 @@ class RequestDialog(ComponentDialog):
         except UnknownAsset as unknown:
             close = unknown.suggestions or [a.name for a in list(self.catalog.assets.values())[:4]]
             prompt_context.options.retry_prompt = _suggestions(
-                f"No asset named '{_as_typed(text)}'. Did you mean one of these? Type the name, "
+                f"No asset named '{literal(text)}'. Did you mean one of these? Type the name, "
                 "or cancel.", close)
             return False
 
